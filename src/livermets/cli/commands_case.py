@@ -1,0 +1,1 @@
+"""Case commands: ``assess`` and ``schema``."""

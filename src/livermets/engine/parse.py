@@ -1,0 +1,174 @@
+"""Read a rule written as text in a knowledge file into an :class:`Expr`.
+
+Rules in ``knowledge/*.yaml`` are written in a small, safe subset of Python expression syntax
+so that a clinician can read them::
+
+    largest_lesion_cm <= 3 and lesion_count <= 5
+    primary_site in ['colorectal', 'neuroendocrine']
+    known(ecog) and ecog <= 2
+    lesions.any(near_major_vessel)
+    lesions.count(where=diameter_cm > 3) == 0
+    'B' if child_pugh_points <= 9 else 'C'
+
+Only names, numbers, strings, booleans, ``None``, comparisons, ``and``/``or``/``not``,
+arithmetic, conditional expressions and the functions in ``FUNCTIONS`` are allowed. Nothing is
+executed: the text is parsed with :mod:`ast` and translated node by node.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from livermets.engine.expr import (
+    AGG_FUNCS,
+    ChildTable,
+    Expr,
+    all_of,
+    any_of,
+    coalesce,
+    col,
+    greatest,
+    least,
+    lit,
+    when,
+    wrap,
+)
+
+
+class RuleSyntaxError(ValueError):
+    """A rule in a knowledge file is not valid rule syntax."""
+
+
+FUNCTIONS: dict[str, Callable[..., Expr]] = {
+    "known": lambda x: wrap(x).is_not_null(),
+    "missing": lambda x: wrap(x).is_null(),
+    "ln": lambda x: wrap(x).ln(),
+    "log10": lambda x: wrap(x).log10(),
+    "sqrt": lambda x: wrap(x).sqrt(),
+    "abs": lambda x: wrap(x).abs(),
+    "floor": lambda x: wrap(x).floor(),
+    "clip": lambda x, lo, hi: wrap(x).clip(_number(lo), _number(hi)),
+    "round_half_up": lambda x, d=lit(0): wrap(x).round_half_up(int(_number(d))),
+    "coalesce": coalesce,
+    "greatest": greatest,
+    "least": least,
+    "all_of": all_of,
+    "any_of": any_of,
+}
+
+_COMPARE: dict[type[ast.cmpop], Callable[[Expr, Expr], Expr]] = {
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.Eq: lambda a, b: a.eq(b),
+    ast.NotEq: lambda a, b: a.ne(b),
+}
+
+_ARITH: dict[type[ast.operator], Callable[[Expr, Expr], Expr]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+
+
+def _number(node: Expr) -> float:
+    from livermets.engine.expr import Lit
+
+    if isinstance(node, Lit) and isinstance(node.value, int | float):
+        return float(node.value)
+    raise RuleSyntaxError("expected a number")
+
+
+def parse_rule(text: str, *, child_tables: frozenset[str] = frozenset()) -> Expr:
+    """Parse rule text into an expression; ``child_tables`` names tables usable as ``x.any()``."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        raise RuleSyntaxError(f"{text!r}: {error.msg}") from None
+    try:
+        return _translate(tree.body, child_tables)
+    except RuleSyntaxError as error:
+        raise RuleSyntaxError(f"{text!r}: {error}") from None
+
+
+def _translate(node: ast.expr, tables: frozenset[str]) -> Expr:
+    if isinstance(node, ast.Constant):
+        if node.value is None or isinstance(node.value, bool | int | float | str):
+            return lit(node.value)
+        raise RuleSyntaxError(f"unsupported constant {node.value!r}")
+    if isinstance(node, ast.Name):
+        return col(node.id)
+    if isinstance(node, ast.BoolOp):
+        parts = [_translate(v, tables) for v in node.values]
+        return all_of(*parts) if isinstance(node.op, ast.And) else any_of(*parts)
+    if isinstance(node, ast.UnaryOp):
+        operand = _translate(node.operand, tables)
+        if isinstance(node.op, ast.Not):
+            return ~operand
+        if isinstance(node.op, ast.USub):
+            return -operand
+        raise RuleSyntaxError("unsupported unary operator")
+    if isinstance(node, ast.BinOp):
+        op = _ARITH.get(type(node.op))
+        if op is None:
+            raise RuleSyntaxError("only + - * / are allowed")
+        return op(_translate(node.left, tables), _translate(node.right, tables))
+    if isinstance(node, ast.Compare):
+        return _compare(node, tables)
+    if isinstance(node, ast.IfExp):
+        return (
+            when(_translate(node.test, tables))
+            .then(_translate(node.body, tables))
+            .otherwise(_translate(node.orelse, tables))
+        )
+    if isinstance(node, ast.Call):
+        return _call(node, tables)
+    raise RuleSyntaxError(f"unsupported syntax {type(node).__name__}")
+
+
+def _compare(node: ast.Compare, tables: frozenset[str]) -> Expr:
+    parts: list[Expr] = []
+    left = _translate(node.left, tables)
+    for op, right_node in zip(node.ops, node.comparators, strict=True):
+        if isinstance(op, ast.In | ast.NotIn):
+            if not isinstance(right_node, ast.List | ast.Tuple | ast.Set):
+                raise RuleSyntaxError("'in' needs a literal list")
+            values = []
+            for element in right_node.elts:
+                if not isinstance(element, ast.Constant):
+                    raise RuleSyntaxError("'in' lists hold literal values only")
+                values.append(element.value)
+            test = left.is_in(values)
+            parts.append(~test if isinstance(op, ast.NotIn) else test)
+            continue
+        right = _translate(right_node, tables)
+        compare = _COMPARE.get(type(op))
+        if compare is None:
+            raise RuleSyntaxError("unsupported comparison")
+        parts.append(compare(left, right))
+        left = right
+    return parts[0] if len(parts) == 1 else all_of(*parts)
+
+
+def _call(node: ast.Call, tables: frozenset[str]) -> Expr:
+    func = node.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        table, method = func.value.id, func.attr
+        if table not in tables:
+            raise RuleSyntaxError(f"unknown child table {table!r}")
+        if method not in AGG_FUNCS:
+            raise RuleSyntaxError(f"unknown aggregate {method!r}")
+        args = [_translate(a, tables) for a in node.args]
+        kwargs = {k.arg: _translate(k.value, tables) for k in node.keywords if k.arg}
+        if set(kwargs) - {"where"}:
+            raise RuleSyntaxError("aggregates take only 'where='")
+        aggregate: Callable[..., Expr] = getattr(ChildTable(table), method)
+        return aggregate(*args, **kwargs)
+    if isinstance(func, ast.Name) and func.id in FUNCTIONS:
+        if node.keywords:
+            raise RuleSyntaxError(f"{func.id}() takes no keyword arguments")
+        return FUNCTIONS[func.id](*(_translate(a, tables) for a in node.args))
+    raise RuleSyntaxError("unknown function")
