@@ -151,6 +151,8 @@ CHILD_FEATURES: dict[str, tuple[Feature, ...]] = {
         _f("left_liver", "bool", "lesion segments", "liver.lesions[].segments"),
         _f("caudate", "bool", "lesion segments", "liver.lesions[].segments"),
         _f("segment_count", "int", "lesion segments", "liver.lesions[].segments"),
+        *(_f(f"segment_{n}", "bool", "lesion segments", "liver.lesions[].segments")
+          for n in range(1, 9)),
         _f("vessel_relation", "str", "relation to major vessels", "liver.lesions[].vessel_relation"),
         _f("near_large_vessel", "bool", "nearness to vessels over 3 mm (heat sink)",
            "liver.lesions[].near_large_vessel"),
