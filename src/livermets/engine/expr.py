@@ -67,7 +67,21 @@ class Expr:
     def __neg__(self) -> Expr:
         return Unary("neg", self)
 
-    # comparisons (== and != are methods so that nodes stay hashable)
+    # comparisons: == and != build expressions too (like polars); nodes hash by identity
+    def __eq__(self, other: object) -> Expr:  # type: ignore[override]
+        return Binary("==", self, wrap(other))  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> Expr:  # type: ignore[override]
+        return Binary("!=", self, wrap(other))  # type: ignore[arg-type]
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "an expression has no truth value until it is evaluated; "
+            "use & | ~ instead of and/or/not, and when() instead of if"
+        )
+
     def __lt__(self, other: Operand) -> Expr:
         return Binary("<", self, wrap(other))
 

@@ -1,0 +1,134 @@
+"""Terminal face: a readable assessment summary with rich."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from livermets.assessment.model import Assessment, OptionResult, ScoreResult
+
+STATUS_STYLE = {
+    "candidate": "bold green",
+    "consider_after": "bold cyan",
+    "needs_data": "bold yellow",
+    "not_suitable": "dim",
+}
+STATUS_WORD = {
+    "candidate": "CANDIDATE",
+    "consider_after": "CONSIDER AFTER",
+    "needs_data": "NEEDS DATA",
+    "not_suitable": "NOT SUITABLE",
+}
+
+
+def _score_value(score: ScoreResult) -> str:
+    if not score.computed:
+        return "cannot compute"
+    value = score.value
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{text} {score.unit}".strip() if score.unit not in {"points", ""} else text
+
+
+def _scores_table(assessment: Assessment) -> Table:
+    table = Table(title="Scores", title_justify="left", expand=True, show_lines=False)
+    table.add_column("Score")
+    table.add_column("Value", justify="right")
+    table.add_column("Category")
+    table.add_column("Note")
+    for score in assessment.scores:
+        note = "needs " + ", ".join(score.missing) if not score.computed else (
+            "; ".join(score.unverified) and "unverified: " + "; ".join(score.unverified)
+        )
+        table.add_row(
+            f"{score.name} [dim]({score.version})[/dim]",
+            _score_value(score),
+            score.category or "",
+            note,
+            style=None if score.computed else "dim",
+        )
+    return table
+
+
+def _option_block(option: OptionResult) -> Text:
+    text = Text()
+    text.append(f"{STATUS_WORD[option.status]:<15}", style=STATUS_STYLE[option.status])
+    text.append(option.name, style="bold")
+    if option.specialist_centre:
+        text.append("  [specialist centre]", style="italic")
+    text.append(f"\n{'':15}{option.headline}")
+    if option.status in {"candidate", "consider_after"} and option.met:
+        shown = ", ".join(c.statement for c in option.met[:4])
+        text.append(f"\n{'':15}met: {shown}", style="green")
+    if option.unknown and option.status != "not_suitable":
+        shown = ", ".join(c.statement for c in option.unknown[:4])
+        text.append(f"\n{'':15}unknown: {shown}", style="yellow")
+    flagged = [c for c in option.deciding if c.unverified]
+    if flagged:
+        text.append(f"\n{'':15}unverified threshold: " + "; ".join(c.statement for c in flagged),
+                    style="magenta")
+    return text
+
+
+def render_terminal(assessment: Assessment, console: Console, *, show_all: bool = False) -> None:
+    """Print the assessment; ``show_all`` also lists every not-suitable option in full."""
+    c = assessment.case
+    header = Text()
+    header.append(f"{c.case_id}: {c.primary}", style="bold")
+    details = [
+        f"{c.age_years:g} y" if c.age_years is not None else None,
+        c.sex,
+        c.lesions,
+        f"extrahepatic disease {c.extrahepatic}",
+        c.performance,
+        c.liver_function,
+    ]
+    header.append("\n" + "; ".join(d for d in details if d))
+    console.print(Panel(header, subtitle=assessment.notice, subtitle_align="left"))
+
+    if assessment.direction is not None:
+        d = assessment.direction
+        lead = Text()
+        lead.append("Proposed direction: ", style="bold")
+        lead.append(d.label, style="bold magenta")
+        lead.append(f"\n{d.summary}")
+        for reason in d.reasons:
+            lead.append(f"\n  - {reason}")
+        if assessment.alternatives:
+            lead.append("\nAlternatives: " + "; ".join(a.label for a in assessment.alternatives))
+        console.print(Panel(lead, border_style="magenta"))
+
+    for prompt in assessment.prompts:
+        style = {"urgent": "bold red", "action": "bold", "info": ""}[prompt.level]
+        console.print(Text(f"! {prompt.text}", style=style))
+    for warning in assessment.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+
+    console.print(_scores_table(assessment))
+
+    console.print(Text("Treatment options", style="bold underline"))
+    hidden = 0
+    for option in assessment.options:
+        if option.status == "not_suitable" and not show_all:
+            hidden += 1
+            continue
+        console.print(_option_block(option))
+    if hidden:
+        names = ", ".join(o.name for o in assessment.options if o.status == "not_suitable")
+        console.print(Text(f"Not suitable ({hidden}): {names}", style="dim"))
+        console.print(Text("(use --all to see the reasons for each)", style="dim"))
+
+    if assessment.missing_data:
+        console.print(Text("\nMissing data (what to obtain, and why it matters)", style="bold"))
+        for item in assessment.missing_data:
+            needed = ", ".join(item.needed_for[:4])
+            more = f" and {len(item.needed_for) - 4} more" if len(item.needed_for) > 4 else ""
+            console.print(f"  [ ] {item.item}: needed for {needed}{more}")
+    missing_tests = [w for w in assessment.workup if w.status == "missing"]
+    if missing_tests:
+        console.print(Text("\nWork-up still to do", style="bold"))
+        for w in missing_tests:
+            console.print(f"  [ ] {w.name}: {w.why}")
+    console.print(Group(Text(f"\n{len(assessment.sources)} sources cited; "
+                             "see --format json or the report for the list.", style="dim")))
