@@ -1,0 +1,23 @@
+"""Input problems in patient-facing features, always naming the field at fault."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+
+class PatientInputError(ValueError):
+    """An answer that cannot be used. ``field`` is a dotted path such as ``context.temperature``."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}" if field else problem)
+
+
+def from_validation_error(error: ValidationError) -> PatientInputError:
+    """The first problem of a pydantic error, as one line that names the field."""
+    first = error.errors()[0]
+    path = ".".join(str(part) for part in first.get("loc", ()))
+    message = str(first.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    return PatientInputError(path, message)
