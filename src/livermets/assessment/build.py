@@ -37,6 +37,7 @@ from livermets.case.model import Case
 from livermets.case.parse import plausibility_warnings
 from livermets.criteria.registry import CHILD_TABLES, Criterion, Option, registry
 from livermets.engine.expr import Expr
+from livermets.engine.parse import parse_rule
 from livermets.features.catalog import CASE_FEATURE_BY_NAME, CHILD_FEATURES
 from livermets.knowledge import load_yaml, sources
 
@@ -194,6 +195,8 @@ def _score_results(row: Row) -> list[ScoreResult]:
     for spec in SCORES:
         if spec.applies_to and site not in spec.applies_to:
             continue
+        if spec.relevant is not None and row.get(f"{spec.id}__relevant") is False:
+            continue
         value = row.get(spec.id)
         details: dict[str, Value] = {
             name: row.get(f"{spec.id}__{name}") for name in spec.details
@@ -271,6 +274,9 @@ def _direction(code: str, row: Row) -> DirectionResult:
         elif ref in rules.options:
             o = rules.options[ref]
             reasons.append(f"{o.decl.name}: {str(row.get(o.column)).replace('_', ' ')}")
+    if decl.list_missing:
+        rule = parse_rule(decl.rule, child_tables=CHILD_TABLES)
+        reasons += [f"missing: {item}" for item in missing_inputs(rule, row)]
     return DirectionResult(
         code=decl.code,
         label=decl.label,

@@ -88,12 +88,12 @@ def assess(
         raise fail(str(error)) from None
     assessment = assess_case(case)
     if report is not None:
-        from livermets.render.report import render_report
-
         kinds = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
         kind = kinds.get(report.suffix.lower())
         if kind is None:
             raise fail(f"--report {report}: use a file name ending in .html or .md")
+        from livermets.render.report import render_report
+
         write_output(report, render_report(assessment, kind))
     if audience is Audience.patient:
         from livermets.render.patient_letter import render_patient_letter

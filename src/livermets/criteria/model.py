@@ -131,6 +131,9 @@ class DirectionDecl(_Decl):
     explain: list[str] = Field(
         default_factory=list, description="Criterion ids / option ids shown as its reasons."
     )
+    list_missing: bool = Field(
+        default=False, description="Show the unknown data behind the rule as its reasons."
+    )
     sources: list[str] = Field(min_length=1)
 
 

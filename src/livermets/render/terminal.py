@@ -42,7 +42,7 @@ def _scores_table(assessment: Assessment) -> Table:
             "; ".join(score.unverified) and "unverified: " + "; ".join(score.unverified)
         )
         table.add_row(
-            f"{score.name} [dim]({score.version})[/dim]",
+            score.name,
             _score_value(score),
             score.category or "",
             note,

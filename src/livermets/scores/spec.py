@@ -28,6 +28,9 @@ class ScoreSpec:
     * ``notes``: caveats a clinician must see (validation population, ambiguous source...).
     * ``unverified``: thresholds or coefficients the reference marks unverified ([?]/[U]).
     * ``applies_to``: primary sites the score is meant for (empty = any), e.g. colorectal only.
+    * ``relevant``: when it is false the score is not shown and asks for no data (e.g. the
+      PVE growth rate before any PVE, Karnofsky conversion when ECOG was recorded); ``None``
+      means always relevant. Unknown counts as relevant.
     """
 
     id: str
@@ -42,6 +45,7 @@ class ScoreSpec:
     notes: tuple[str, ...] = ()
     unverified: tuple[str, ...] = ()
     applies_to: tuple[str, ...] = ()
+    relevant: Expr | None = None
 
     def columns(self) -> dict[str, Expr]:
         """Every output column of this score, name to expression."""
@@ -50,4 +54,6 @@ class ScoreSpec:
             out[f"{self.id}__category"] = self.category
         for name, expr in self.details.items():
             out[f"{self.id}__{name}"] = expr
+        if self.relevant is not None:
+            out[f"{self.id}__relevant"] = self.relevant
         return out
