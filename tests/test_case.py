@@ -68,8 +68,12 @@ def test_reference_conversions() -> None:
 
 
 def test_lesion_size_in_mm_or_cm() -> None:
-    liver = {"lesions": [{"segments": [6], "diameter": {"value": 32, "unit": "mm"}},
-                         {"segments": [3], "diameter": {"value": 2.5, "unit": "cm"}}]}
+    liver = {
+        "lesions": [
+            {"segments": [6], "diameter": {"value": 32, "unit": "mm"}},
+            {"segments": [3], "diameter": {"value": 2.5, "unit": "cm"}},
+        ]
+    }
     row = flatten(case_from_data(with_("liver", liver)))
     assert [les["diameter_cm"] for les in row["lesions"]] == [3.2, 2.5]
     assert row["lesions"][0]["right_liver"] is True and row["lesions"][1]["left_liver"] is True
@@ -80,20 +84,43 @@ def test_lesion_size_in_mm_or_cm() -> None:
     [
         ({"schema_version": "1.0", "case_id": "x"}, "primary", "required field is missing"),
         (with_("primary", {"site": "liver"}), "primary.site", "'liver' is not allowed"),
-        (with_("labs", {"inr": {"value": 50, "unit": "ratio"}}), "labs.inr.value", "not a possible"),
-        (with_("labs", {"bilirubin": {"value": 3, "unit": "mg%"}}), "labs.bilirubin.unit",
-         "not recognised"),
+        (
+            with_("labs", {"inr": {"value": 50, "unit": "ratio"}}),
+            "labs.inr.value",
+            "not a possible",
+        ),
+        (
+            with_("labs", {"bilirubin": {"value": 3, "unit": "mg%"}}),
+            "labs.bilirubin.unit",
+            "not recognised",
+        ),
         (with_("performance", {"ecog": 7}), "performance.ecog", "less than or equal to 4"),
-        (with_("patient", {"height": {"value": 4, "unit": "m"}}), "patient.height.value",
-         "not a possible height"),
-        (with_("liver", {"lesions": [{"diameter": {"value": -3, "unit": "cm"}}]}),
-         "liver.lesions[0].diameter.value", "not a possible"),
-        (with_("labs", {"albumin": {"value": "high", "unit": "g/L"}}), "labs.albumin.value",
-         "valid number"),
+        (
+            with_("patient", {"height": {"value": 4, "unit": "m"}}),
+            "patient.height.value",
+            "not a possible height",
+        ),
+        (
+            with_("liver", {"lesions": [{"diameter": {"value": -3, "unit": "cm"}}]}),
+            "liver.lesions[0].diameter.value",
+            "not a possible",
+        ),
+        (
+            with_("labs", {"albumin": {"value": "high", "unit": "g/L"}}),
+            "labs.albumin.value",
+            "valid number",
+        ),
         (with_("performance", {"ecog": "two"}), "performance.ecog", "valid integer"),
-        (with_("liver", {"lesions": [{"segments": [9]}]}), "liver.lesions[0].segments[0]",
-         "less than or equal to 8"),
-        (with_("primary", {"site": "colorectal", "colour": "red"}), "primary.colour", "unknown field"),
+        (
+            with_("liver", {"lesions": [{"segments": [9]}]}),
+            "liver.lesions[0].segments[0]",
+            "less than or equal to 8",
+        ),
+        (
+            with_("primary", {"site": "colorectal", "colour": "red"}),
+            "primary.colour",
+            "unknown field",
+        ),
         (with_("schema_version", "2.0"), "schema_version", "'2.0' is not allowed"),
         (with_("primary", {"site": "breast", "side": "left"}), "primary", "colorectal"),
         ([1, 2], "", "must be a JSON/YAML object"),
@@ -130,14 +157,34 @@ def test_unusual_values_are_accepted_with_a_warning() -> None:
     case = case_from_data(with_("labs", {"inr": {"value": 7, "unit": "ratio"}}))
     warnings = plausibility_warnings(case)
     assert [w.path for w in warnings] == ["labs.inr"]
-    assert plausibility_warnings(case_from_data(with_("labs", {"inr": {"value": 1.1, "unit": ""}}))) == []
+    assert (
+        plausibility_warnings(case_from_data(with_("labs", {"inr": {"value": 1.1, "unit": ""}})))
+        == []
+    )
 
 
 def test_every_seed_primary_and_unknown_primary_are_accepted() -> None:
-    named_in_seeds = {"colorectal", "breast", "lung_nsclc", "lung_sclc", "pancreas", "stomach",
-                      "oesophagus", "kidney", "melanoma_cutaneous", "neuroendocrine", "gist",
-                      "ovary", "uterus", "cervix", "bladder", "prostate", "cholangiocarcinoma",
-                      "sarcoma", "unknown_primary"}
+    named_in_seeds = {
+        "colorectal",
+        "breast",
+        "lung_nsclc",
+        "lung_sclc",
+        "pancreas",
+        "stomach",
+        "oesophagus",
+        "kidney",
+        "melanoma_cutaneous",
+        "neuroendocrine",
+        "gist",
+        "ovary",
+        "uterus",
+        "cervix",
+        "bladder",
+        "prostate",
+        "cholangiocarcinoma",
+        "sarcoma",
+        "unknown_primary",
+    }
     assert named_in_seeds <= set(PRIMARY_SITES)
 
 
@@ -148,7 +195,9 @@ def test_bilirubin_round_trip_between_units(value: float) -> None:
         with_("labs", {"bilirubin": {"value": value * 17.1, "unit": "µmol/L"}})
     )
     assert in_mg.labs.bilirubin is not None and in_umol.labs.bilirubin is not None
-    assert in_umol.labs.bilirubin.canonical == pytest.approx(in_mg.labs.bilirubin.canonical, rel=1e-8)
+    assert in_umol.labs.bilirubin.canonical == pytest.approx(
+        in_mg.labs.bilirubin.canonical, rel=1e-8
+    )
 
 
 def test_schema_is_a_json_schema_with_units() -> None:

@@ -65,8 +65,11 @@ def test_assess_text_is_readable(case_file: Path) -> None:
     [
         ('{"schema_version": "1.0", "case_id": "x", "primary": {"site": "liver"}}', "primary.site"),
         ("{not json", "malformed JSON"),
-        ('{"schema_version": "1.0", "case_id": "x", "primary": {"site": "colorectal"},'
-         ' "labs": {"inr": {"value": 50, "unit": "ratio"}}}', "labs.inr.value"),
+        (
+            '{"schema_version": "1.0", "case_id": "x", "primary": {"site": "colorectal"},'
+            ' "labs": {"inr": {"value": 50, "unit": "ratio"}}}',
+            "labs.inr.value",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, content: str, words: str) -> None:
@@ -100,12 +103,15 @@ def test_schema_prints_json_schema() -> None:
 
 def test_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text("schema_version: '1.0'\ncase_id: x\nprimary: {site: colorectal}\n"
-                    "performance: {ecog: 7}\n", encoding="utf-8")
+    path.write_text(
+        "schema_version: '1.0'\ncase_id: x\nprimary: {site: colorectal}\nperformance: {ecog: 7}\n",
+        encoding="utf-8",
+    )
     script = Path(sys.executable).with_name("livermets")
     if not script.exists():
         pytest.skip("console script not installed in this environment")
-    done = subprocess.run([str(script), "assess", str(path)], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [str(script), "assess", str(path)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "performance.ecog" in done.stderr

@@ -154,8 +154,13 @@ case_rows = st.lists(
 def _columnar(expr: Expr, rows: list[dict[str, Any]]) -> list[Any]:
     cases = pl.LazyFrame(
         [{"case_id": i, **{k: r[k] for k in ("a", "b", "p", "q")}} for i, r in enumerate(rows)],
-        schema={"case_id": pl.Int64, "a": pl.Float64, "b": pl.Float64, "p": pl.Boolean,
-                "q": pl.Boolean},
+        schema={
+            "case_id": pl.Int64,
+            "a": pl.Float64,
+            "b": pl.Float64,
+            "p": pl.Boolean,
+            "q": pl.Boolean,
+        },
     )
     children = pl.LazyFrame(
         [{"case_id": i, **child} for i, r in enumerate(rows) for child in r["lesions"]],

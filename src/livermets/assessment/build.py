@@ -12,6 +12,7 @@ from livermets import __version__
 from livermets.assessment.model import (
     Assessment,
     CaseBrief,
+    CriterionOutcome,
     CriterionResult,
     DirectionResult,
     MissingItem,
@@ -21,6 +22,7 @@ from livermets.assessment.model import (
     ScoreResult,
     SourceRef,
     Value,
+    WorkupResult,
 )
 from livermets.assessment.pipeline import (
     LEAD_DIRECTION,
@@ -32,7 +34,6 @@ from livermets.assessment.pipeline import (
     steps,
     workup_column,
 )
-from livermets.assessment.model import WorkupResult
 from livermets.case.model import Case
 from livermets.case.parse import plausibility_warnings
 from livermets.criteria.registry import CHILD_TABLES, Criterion, Option, registry
@@ -94,7 +95,7 @@ def missing_inputs(expr: Expr, row: Row) -> list[str]:
     return list(found)
 
 
-def _outcome(value: Any) -> str:
+def _outcome(value: Any) -> CriterionOutcome:
     return "unknown" if value is None else ("met" if value else "not_met")
 
 
@@ -103,13 +104,15 @@ def _criterion_result(criterion: Criterion, row: Row) -> CriterionResult:
     outcome = _outcome(value)
     missing: list[str] = []
     if outcome == "unknown":
-        missing = [criterion.decl.obtain] if criterion.decl.obtain else missing_inputs(
-            criterion.expr, row
+        missing = (
+            [criterion.decl.obtain]
+            if criterion.decl.obtain
+            else missing_inputs(criterion.expr, row)
         )
     return CriterionResult(
         id=criterion.id,
         statement=criterion.decl.statement,
-        result=outcome,  # type: ignore[arg-type]
+        result=outcome,
         missing=missing,
         unverified=criterion.decl.unverified,
         sources=list(criterion.decl.sources),
@@ -137,7 +140,9 @@ def _option_result(option: Option, row: Row) -> OptionResult:
         if c not in fixable and results[c].result == "not_met"
     ]
     unknown = [r for r in results.values() if r.result == "unknown"]
-    soft_unmet = [results[c] for c in decl.requires if c in fixable and results[c].result == "not_met"]
+    soft_unmet = [
+        results[c] for c in decl.requires if c in fixable and results[c].result == "not_met"
+    ]
     after: list[str] = []
     for r in soft_unmet:
         for step in fixable[r.id]:
@@ -198,9 +203,7 @@ def _score_results(row: Row) -> list[ScoreResult]:
         if spec.relevant is not None and row.get(f"{spec.id}__relevant") is False:
             continue
         value = row.get(spec.id)
-        details: dict[str, Value] = {
-            name: row.get(f"{spec.id}__{name}") for name in spec.details
-        }
+        details: dict[str, Value] = {name: row.get(f"{spec.id}__{name}") for name in spec.details}
         out.append(
             ScoreResult(
                 id=spec.id,
@@ -232,8 +235,10 @@ def _brief(case: Case, row: Row) -> CaseBrief:
     sites = vocabulary()["primary_sites"]
     count = row.get("lesion_count")
     largest = row.get("largest_lesion_cm")
-    lesion_text = "number of liver lesions unknown" if count is None else (
-        f"{count} liver lesion{'s' if count != 1 else ''}"
+    lesion_text = (
+        "number of liver lesions unknown"
+        if count is None
+        else (f"{count} liver lesion{'s' if count != 1 else ''}")
     )
     if largest is not None:
         lesion_text += f", largest {largest:g} cm"
@@ -243,10 +248,15 @@ def _brief(case: Case, row: Row) -> CaseBrief:
     ehd = row.get("extrahepatic_disease")
     ehd_text = "unknown" if ehd is None else ("none known" if not ehd else "present")
     if ehd and case.extrahepatic.sites:
-        ehd_text += " (" + ", ".join(s.site.replace("_", " ") for s in case.extrahepatic.sites) + ")"
+        ehd_text += (
+            " (" + ", ".join(s.site.replace("_", " ") for s in case.extrahepatic.sites) + ")"
+        )
     ecog = row.get("ecog_effective")
-    perf = "unknown" if ecog is None else f"ECOG {ecog}" + (
-        " (converted from Karnofsky)" if row.get("ecog_is_converted") else ""
+    perf = (
+        "unknown"
+        if ecog is None
+        else f"ECOG {ecog}"
+        + (" (converted from Karnofsky)" if row.get("ecog_is_converted") else "")
     )
     cp = row.get("child_pugh__category")
     liver = "Child-Pugh unknown" if cp is None else f"Child-Pugh {cp} ({row.get('child_pugh')})"

@@ -64,8 +64,10 @@ class OptionResult(_Out):
     name: str
     group: str
     status: Status
-    headline: str = Field(description="Status in words, e.g. 'consider after portal vein "
-                          "embolisation' or 'needs data: albumin, INR'.")
+    headline: str = Field(
+        description="Status in words, e.g. 'consider after portal vein "
+        "embolisation' or 'needs data: albumin, INR'."
+    )
     summary: str
     after: list[str] = Field(default_factory=list, description="Steps that could make it open.")
     deciding: list[CriterionResult] = Field(

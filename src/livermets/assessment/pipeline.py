@@ -133,9 +133,7 @@ def steps() -> tuple[Step, ...]:
     g = guidance()
     ordered += [Step(prompt_column(p.id), _rule(p.rule), "prompt") for p in g.prompts]
     ordered += [Step(workup_column(w.id), workup_status(w), "workup") for w in g.workup]
-    ordered += [
-        Step(prognosis_column(f.id), _rule(f.rule), "prognosis") for f in g.prognosis
-    ]
+    ordered += [Step(prognosis_column(f.id), _rule(f.rule), "prognosis") for f in g.prognosis]
     ordered += [Step(direction_column(d.code), _rule(d.rule), "direction") for d in g.directions]
     ordered.append(Step(LEAD_DIRECTION, lead_direction(g.directions), "direction"))
     _check_order(ordered)

@@ -9,9 +9,10 @@ and ``docs/case-format.md`` documents each section.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, model_validator
 
 from livermets.case.units import UnitError, quantity_kinds, to_canonical
 
@@ -39,7 +40,7 @@ PrimarySite = Literal[
     "sarcoma",
     "unknown_primary",
 ]
-PRIMARY_SITES: tuple[str, ...] = PrimarySite.__args__
+PRIMARY_SITES: tuple[str, ...] = typing.get_args(PrimarySite)
 
 Mutation = Literal["mutant", "wild_type"]
 Expression = Literal["positive", "negative"]
@@ -103,7 +104,7 @@ def _measured(kind: str, doc: str) -> type[Measured]:
             extra="forbid",
             frozen=True,
             title=kind.title().replace("_", ""),
-            json_schema_extra={"x-accepted-units": accepted},
+            json_schema_extra={"x-accepted-units": list[JsonValue](accepted)},
         ),
     }
     return type(kind.title().replace("_", ""), (Measured,), namespace)
@@ -232,7 +233,13 @@ class Liver(_Strict):
 
 
 ExtrahepaticSiteName = Literal[
-    "lung", "lymph_nodes", "peritoneum", "bone", "brain", "adrenal", "primary_site_recurrence",
+    "lung",
+    "lymph_nodes",
+    "peritoneum",
+    "bone",
+    "brain",
+    "adrenal",
+    "primary_site_recurrence",
     "other",
 ]
 
@@ -369,7 +376,16 @@ class SystemicLine(_Strict):
 
 
 LiverDirected = Literal[
-    "resection", "ablation", "tace", "tae", "sirt", "hai", "sabr", "ire", "pve", "transplant",
+    "resection",
+    "ablation",
+    "tace",
+    "tae",
+    "sirt",
+    "hai",
+    "sabr",
+    "ire",
+    "pve",
+    "transplant",
     "other",
 ]
 
@@ -416,9 +432,22 @@ class SirtWorkup(_Strict):
 
 
 InvestigationType = Literal[
-    "liver_blood_tests", "tumour_markers", "ct_chest_abdomen_pelvis", "liver_mri", "pet_ct",
-    "ssr_imaging", "liver_biopsy", "primary_biopsy", "colonoscopy", "endoscopy",
-    "mammogram", "brain_imaging", "angiography", "laparoscopy", "ultrasound", "biomarker_panel",
+    "liver_blood_tests",
+    "tumour_markers",
+    "ct_chest_abdomen_pelvis",
+    "liver_mri",
+    "pet_ct",
+    "ssr_imaging",
+    "liver_biopsy",
+    "primary_biopsy",
+    "colonoscopy",
+    "endoscopy",
+    "mammogram",
+    "brain_imaging",
+    "angiography",
+    "laparoscopy",
+    "ultrasound",
+    "biomarker_panel",
 ]
 
 
@@ -429,8 +458,13 @@ class Investigation(_Strict):
 
 
 AcuteProblem = Literal[
-    "sepsis", "cholangitis", "bleeding", "visceral_crisis", "bowel_obstruction",
-    "liver_failure", "spinal_cord_compression",
+    "sepsis",
+    "cholangitis",
+    "bleeding",
+    "visceral_crisis",
+    "bowel_obstruction",
+    "liver_failure",
+    "spinal_cord_compression",
 ]
 
 

@@ -29,8 +29,12 @@ def parse_document(text: str, *, source: str = "") -> Any:
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise CaseInputError(
-                [FieldProblem("", f"malformed JSON at line {error.lineno}, column "
-                              f"{error.colno}: {error.msg}")],
+                [
+                    FieldProblem(
+                        "",
+                        f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+                    )
+                ],
                 source=source,
             ) from None
     try:
@@ -60,7 +64,7 @@ def _problem(error: dict[str, Any]) -> FieldProblem:
     message = str(error.get("msg", "invalid"))
     kind = error.get("type", "")
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     if kind == "missing":
         message = "required field is missing"
     elif kind == "extra_forbidden":
@@ -83,8 +87,13 @@ def case_from_data(data: Any, *, source: str = "") -> Case:
     """Validate already-parsed data (a dict) into a case."""
     if not isinstance(data, dict):
         raise CaseInputError(
-            [FieldProblem("", "a case must be a JSON/YAML object with fields such as "
-                          "schema_version, case_id and primary")],
+            [
+                FieldProblem(
+                    "",
+                    "a case must be a JSON/YAML object with fields such as "
+                    "schema_version, case_id and primary",
+                )
+            ],
             source=source,
         )
     try:
@@ -121,18 +130,28 @@ def plausibility_warnings(case: Case) -> list[FieldProblem]:
         kind = kinds[measured.KIND]
         low, high = kind.usual
         if not low <= measured.canonical <= high:
-            warnings.append(FieldProblem(
-                path, f"{measured.value:g} {measured.unit} is unusual for "
-                f"{measured.KIND.replace('_', ' ')} (usual range {low:g}-{high:g} "
-                f"{kind.canonical}); please check it"))
+            warnings.append(
+                FieldProblem(
+                    path,
+                    f"{measured.value:g} {measured.unit} is unusual for "
+                    f"{measured.KIND.replace('_', ' ')} (usual range {low:g}-{high:g} "
+                    f"{kind.canonical}); please check it",
+                )
+            )
     for i, marker in enumerate(case.tumour_markers):
         _, high = kinds[marker.marker].usual
         if marker.canonical > high:
-            warnings.append(FieldProblem(
-                f"tumour_markers[{i}]", f"{marker.value:g} {marker.unit} is unusually high for "
-                f"{marker.marker}; please check it"))
+            warnings.append(
+                FieldProblem(
+                    f"tumour_markers[{i}]",
+                    f"{marker.value:g} {marker.unit} is unusually high for "
+                    f"{marker.marker}; please check it",
+                )
+            )
     if case.patient.age_years is not None and case.patient.age_years < 18:
-        warnings.append(FieldProblem(
-            "patient.age_years", "under 18: the adult scores and criteria may not apply"))
+        warnings.append(
+            FieldProblem(
+                "patient.age_years", "under 18: the adult scores and criteria may not apply"
+            )
+        )
     return warnings
-

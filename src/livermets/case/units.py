@@ -46,7 +46,7 @@ def tidy(value: float) -> float:
     """Round away binary noise from a conversion (9 significant digits)."""
     if value == 0 or not math.isfinite(value):
         return value
-    digits = 9 - int(math.floor(math.log10(abs(value)))) - 1
+    digits = 9 - math.floor(math.log10(abs(value))) - 1
     return round(value, digits)
 
 

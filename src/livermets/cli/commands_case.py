@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,14 +15,14 @@ from livermets.cli.main import app
 from livermets.errors import InputError
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
     html = "html"
 
 
-class Audience(str, Enum):
+class Audience(StrEnum):
     mdt = "mdt"
     patient = "patient"
 
@@ -64,7 +64,9 @@ def write_output(path: Path, text: str) -> None:
 
 @app.command()
 def assess(
-    case_file: Annotated[str, typer.Argument(metavar="CASE", help="Case file (JSON or YAML), or - for stdin.")],
+    case_file: Annotated[
+        str, typer.Argument(metavar="CASE", help="Case file (JSON or YAML), or - for stdin.")
+    ],
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")
     ] = OutputFormat.text,
@@ -75,7 +77,9 @@ def assess(
     audience: Annotated[
         Audience, typer.Option("--for", help="mdt (default) or patient (a plain-English letter).")
     ] = Audience.mdt,
-    show_all: Annotated[bool, typer.Option("--all", help="Show not-suitable options in full.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show not-suitable options in full.")
+    ] = False,
 ) -> None:
     """Assess a liver-metastasis case: scores, options with reasons, missing data."""
     from livermets.assessment.build import assess as assess_case

@@ -87,13 +87,15 @@ def evaluate_cohort(
     return frame.select(list(dict.fromkeys(keep)))
 
 
-def rows_to_frames(rows: Sequence[Mapping[str, Any]]) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+def rows_to_frames(
+    rows: Sequence[Mapping[str, Any]],
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """Flattened case rows (``features.flatten``) to a case table and child tables."""
     case_records: list[dict[str, Any]] = []
     child_records: dict[str, list[dict[str, Any]]] = {t: [] for t in CHILD_SCHEMAS}
     for index, row in enumerate(rows):
         case_id = str(row.get("case_id", index))
-        record = {"case_id": case_id}
+        record: dict[str, Any] = {"case_id": case_id}
         record.update({name: row.get(name) for name in CASE_SCHEMA if name != "case_id"})
         case_records.append(record)
         for table in CHILD_SCHEMAS:

@@ -15,8 +15,16 @@ Status = Literal["candidate", "consider_after", "not_suitable", "needs_data"]
 STATUSES: tuple[Status, ...] = ("candidate", "consider_after", "needs_data", "not_suitable")
 
 OptionGroup = Literal[
-    "surgery", "transplant", "ablation", "embolisation", "arterial", "radiotherapy",
-    "emerging", "systemic", "supportive", "trial",
+    "surgery",
+    "transplant",
+    "ablation",
+    "embolisation",
+    "arterial",
+    "radiotherapy",
+    "emerging",
+    "systemic",
+    "supportive",
+    "trial",
 ]
 
 

@@ -130,17 +130,20 @@ def registry() -> Registry:
                 raise ValueError(f"{filename}: option {option_decl.id!r} is declared twice")
             options[option_decl.id] = Option(option_decl, status_rule(option_decl))
     for option in options.values():
-        decl = option.decl
-        referenced = [*decl.applies, *decl.requires, *decl.excludes, *decl.considerations]
-        referenced += [c for p in decl.pathways for c in p.fixes]
-        for criterion_id in referenced:
-            if criterion_id not in criteria:
-                raise ValueError(f"option {decl.id!r} names unknown criterion {criterion_id!r}")
-        for pathway in decl.pathways:
-            for criterion_id in pathway.fixes:
-                if criterion_id not in decl.requires:
-                    raise ValueError(
-                        f"option {decl.id!r}: pathway fixes {criterion_id!r}, "
-                        "which is not one of its requirements"
-                    )
+        _check_references(option.decl, criteria)
     return Registry(criteria, options)
+
+
+def _check_references(decl: OptionDecl, criteria: dict[str, Criterion]) -> None:
+    referenced = [*decl.applies, *decl.requires, *decl.excludes, *decl.considerations]
+    referenced += [c for p in decl.pathways for c in p.fixes]
+    for criterion_id in referenced:
+        if criterion_id not in criteria:
+            raise ValueError(f"option {decl.id!r} names unknown criterion {criterion_id!r}")
+    for pathway in decl.pathways:
+        for criterion_id in pathway.fixes:
+            if criterion_id not in decl.requires:
+                raise ValueError(
+                    f"option {decl.id!r}: pathway fixes {criterion_id!r}, "
+                    "which is not one of its requirements"
+                )

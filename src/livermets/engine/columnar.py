@@ -74,8 +74,12 @@ def compile_columnar(node: Expr) -> pl.Expr:
         chain: pl.Expr = compile_columnar(node.otherwise)
         for condition, value in reversed(node.branches):
             c = compile_columnar(condition)
-            chain = pl.when(c.is_null()).then(NULL).when(c).then(compile_columnar(value)).otherwise(
-                chain
+            chain = (
+                pl.when(c.is_null())
+                .then(NULL)
+                .when(c)
+                .then(compile_columnar(value))
+                .otherwise(chain)
             )
         return chain
     if isinstance(node, Agg):
@@ -201,8 +205,10 @@ def attach_aggregates(
     for table, aggs in by_table.items():
         compiled = [compile_aggregate(a) for a in aggs]
         present = f"__has_{table}"
-        grouped = children[table].group_by("case_id").agg(
-            [pl.lit(True).alias(present), *(expr for expr, _ in compiled)]
+        grouped = (
+            children[table]
+            .group_by("case_id")
+            .agg([pl.lit(True).alias(present), *(expr for expr, _ in compiled)])
         )
         cases = cases.join(grouped, on="case_id", how="left", maintain_order="left")
         # A case with no child rows is absent from the grouped table: give it the aggregate's

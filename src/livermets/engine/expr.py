@@ -21,10 +21,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, Union
 
-Scalar: TypeAlias = Union[bool, int, float, str, None]
+Scalar: TypeAlias = bool | int | float | str | None
 Operand: TypeAlias = Union["Expr", bool, int, float, str, None]
 
-UNARY_OPS = frozenset({"neg", "not", "is_null", "is_not_null", "ln", "log10", "sqrt", "abs", "floor"})
+UNARY_OPS = frozenset(
+    {"neg", "not", "is_null", "is_not_null", "ln", "log10", "sqrt", "abs", "floor"}
+)
 BINARY_OPS = frozenset({"+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!="})
 AGG_FUNCS = frozenset({"count", "sum", "max", "min", "any", "all"})
 

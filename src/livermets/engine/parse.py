@@ -24,6 +24,7 @@ from livermets.engine.expr import (
     AGG_FUNCS,
     ChildTable,
     Expr,
+    Scalar,
     all_of,
     any_of,
     coalesce,
@@ -49,7 +50,7 @@ FUNCTIONS: dict[str, Callable[..., Expr]] = {
     "abs": lambda x: wrap(x).abs(),
     "floor": lambda x: wrap(x).floor(),
     "clip": lambda x, lo, hi: wrap(x).clip(_number(lo), _number(hi)),
-    "round_half_up": lambda x, d=lit(0): wrap(x).round_half_up(int(_number(d))),
+    "round_half_up": lambda x, d=None: wrap(x).round_half_up(0 if d is None else int(_number(d))),
     "coalesce": coalesce,
     "greatest": greatest,
     "least": least,
@@ -136,9 +137,11 @@ def _compare(node: ast.Compare, tables: frozenset[str]) -> Expr:
         if isinstance(op, ast.In | ast.NotIn):
             if not isinstance(right_node, ast.List | ast.Tuple | ast.Set):
                 raise RuleSyntaxError("'in' needs a literal list")
-            values = []
+            values: list[Scalar] = []
             for element in right_node.elts:
-                if not isinstance(element, ast.Constant):
+                if not isinstance(element, ast.Constant) or not isinstance(
+                    element.value, bool | int | float | str
+                ):
                     raise RuleSyntaxError("'in' lists hold literal values only")
                 values.append(element.value)
             test = left.is_in(values)

@@ -53,12 +53,21 @@ CASE_FEATURES: tuple[Feature, ...] = (
     _f("timing_reported", "str", "synchronous or metachronous", "liver.timing"),
     _f("lesion_count_reported", "int", "number of liver lesions", "liver.lesion_count"),
     _f("distribution_reported", "str", "unilobar or bilobar", "liver.distribution"),
-    _f("tumour_liver_percent", "float", "% of liver replaced by tumour", "liver.tumour_liver_percent"),
+    _f(
+        "tumour_liver_percent",
+        "float",
+        "% of liver replaced by tumour",
+        "liver.tumour_liver_percent",
+    ),
     _f("liver_biopsy_confirmed", "bool", "liver biopsy", "liver.biopsy_confirmed"),
     # extrahepatic disease (per-site detail is in the extrahepatic table)
     _f("extrahepatic_disease", "bool", "extrahepatic disease status", "extrahepatic.present"),
-    _f("extrahepatic_controllable", "bool", "whether extrahepatic disease is controllable",
-       "extrahepatic.controllable"),
+    _f(
+        "extrahepatic_controllable",
+        "bool",
+        "whether extrahepatic disease is controllable",
+        "extrahepatic.controllable",
+    ),
     # labs (canonical units; some analytes in two units because scores need both)
     _f("bilirubin_mg_dl", "float", "bilirubin", "labs.bilirubin"),
     _f("bilirubin_umol_l", "float", "bilirubin", "labs.bilirubin"),
@@ -75,22 +84,42 @@ CASE_FEATURES: tuple[Feature, ...] = (
     _f("ast_uln_u_l", "float", "AST upper limit of normal", "labs.ast.uln"),
     # liver function (clinical)
     _f("ascites", "str", "ascites grade", "liver_function.ascites"),
-    _f("encephalopathy_grade", "int", "encephalopathy grade", "liver_function.encephalopathy_grade"),
+    _f(
+        "encephalopathy_grade", "int", "encephalopathy grade", "liver_function.encephalopathy_grade"
+    ),
     _f("dialysis", "bool", "dialysis in the past week", "liver_function.dialysis"),
     # performance status (as recorded; ecog_effective converts Karnofsky if ECOG is absent)
     _f("ecog", "int", "ECOG performance status", "performance.ecog"),
     _f("karnofsky", "int", "Karnofsky performance status", "performance.karnofsky"),
-    _f("fit_for_major_surgery", "bool", "fitness for major surgery", "performance.fit_for_major_surgery"),
+    _f(
+        "fit_for_major_surgery",
+        "bool",
+        "fitness for major surgery",
+        "performance.fit_for_major_surgery",
+    ),
     # background liver
     _f("cirrhosis", "bool", "cirrhosis status", "background_liver.cirrhosis"),
     _f("fibrosis", "bool", "fibrosis / chronic hepatitis status", "background_liver.fibrosis"),
     _f("steatosis", "bool", "steatosis status", "background_liver.steatosis"),
-    _f("portal_hypertension", "bool", "portal hypertension status", "background_liver.portal_hypertension"),
-    _f("cholestatic_liver_disease", "bool", "cholestatic liver disease (PBC/PSC)",
-       "background_liver.cholestatic_disease"),
+    _f(
+        "portal_hypertension",
+        "bool",
+        "portal hypertension status",
+        "background_liver.portal_hypertension",
+    ),
+    _f(
+        "cholestatic_liver_disease",
+        "bool",
+        "cholestatic liver disease (PBC/PSC)",
+        "background_liver.cholestatic_disease",
+    ),
     _f("prior_hepatectomy", "bool", "previous liver surgery", "background_liver.prior_hepatectomy"),
-    _f("extensive_chemotherapy", "bool", "more than 12 weeks of chemotherapy",
-       "background_liver.extensive_chemotherapy"),
+    _f(
+        "extensive_chemotherapy",
+        "bool",
+        "more than 12 weeks of chemotherapy",
+        "background_liver.extensive_chemotherapy",
+    ),
     # latest tumour markers (canonical units); full series in the markers table
     _f("cea_ng_ml", "float", "CEA", "tumour_markers[cea]"),
     _f("ca19_9_u_ml", "float", "CA 19-9", "tumour_markers[ca19_9]"),
@@ -114,32 +143,68 @@ CASE_FEATURES: tuple[Feature, ...] = (
     # volumetry
     _f("flr_volume_ml", "float", "future liver remnant volume", "volumetry.flr_volume"),
     _f("tlv_measured_ml", "float", "measured total liver volume", "volumetry.total_liver_volume"),
-    _f("sflr_reported_percent", "float", "standardised future liver remnant",
-       "volumetry.sflr_percent"),
+    _f(
+        "sflr_reported_percent",
+        "float",
+        "standardised future liver remnant",
+        "volumetry.sflr_percent",
+    ),
     _f("pve_done", "bool", "portal vein embolisation status", "volumetry.pve_done"),
-    _f("sflr_pre_pve_percent", "float", "sFLR before portal vein embolisation",
-       "volumetry.sflr_pre_pve_percent"),
-    _f("sflr_post_pve_percent", "float", "sFLR after portal vein embolisation",
-       "volumetry.sflr_post_pve_percent"),
+    _f(
+        "sflr_pre_pve_percent",
+        "float",
+        "sFLR before portal vein embolisation",
+        "volumetry.sflr_pre_pve_percent",
+    ),
+    _f(
+        "sflr_post_pve_percent",
+        "float",
+        "sFLR after portal vein embolisation",
+        "volumetry.sflr_post_pve_percent",
+    ),
     _f("pve_day", "int", "date of portal vein embolisation", "volumetry.pve_date"),
-    _f("post_pve_volumetry_day", "int", "date of the first scan after PVE",
-       "volumetry.post_pve_scan_date"),
+    _f(
+        "post_pve_volumetry_day",
+        "int",
+        "date of the first scan after PVE",
+        "volumetry.post_pve_scan_date",
+    ),
     # prior treatment (summaries; detail in the treatments table)
-    _f("systemic_lines", "int", "number of previous lines of systemic therapy",
-       "prior_treatments.systemic"),
+    _f(
+        "systemic_lines",
+        "int",
+        "number of previous lines of systemic therapy",
+        "prior_treatments.systemic",
+    ),
     _f("response_status", "str", "response to current/last treatment", "response.status"),
-    _f("disease_control_months", "float", "months of stable or responding disease",
-       "response.disease_control_months"),
+    _f(
+        "disease_control_months",
+        "float",
+        "months of stable or responding disease",
+        "response.disease_control_months",
+    ),
     # SIRT work-up
     _f("lung_shunt_percent", "float", "lung shunt fraction", "sirt_workup.lung_shunt_percent"),
-    _f("nontarget_flow_excluded", "bool", "whether non-target flow is excluded",
-       "sirt_workup.nontarget_flow_excluded"),
+    _f(
+        "nontarget_flow_excluded",
+        "bool",
+        "whether non-target flow is excluded",
+        "sirt_workup.nontarget_flow_excluded",
+    ),
     # context
     _f("acute_problem", "str", "acute problem needing urgent care", "acute_problems"),
-    _f("discussed_at_hpb_mdt", "bool", "whether a liver (HPB) MDT has reviewed the case",
-       "care.discussed_at_hpb_mdt"),
-    _f("wants_active_treatment", "bool", "the patient's wishes about treatment",
-       "care.wants_active_treatment"),
+    _f(
+        "discussed_at_hpb_mdt",
+        "bool",
+        "whether a liver (HPB) MDT has reviewed the case",
+        "care.discussed_at_hpb_mdt",
+    ),
+    _f(
+        "wants_active_treatment",
+        "bool",
+        "the patient's wishes about treatment",
+        "care.wants_active_treatment",
+    ),
     _f("as_of_day", "int", "date of the assessment", "as_of"),
 )
 
@@ -151,17 +216,38 @@ CHILD_FEATURES: dict[str, tuple[Feature, ...]] = {
         _f("left_liver", "bool", "lesion segments", "liver.lesions[].segments"),
         _f("caudate", "bool", "lesion segments", "liver.lesions[].segments"),
         _f("segment_count", "int", "lesion segments", "liver.lesions[].segments"),
-        *(_f(f"segment_{n}", "bool", "lesion segments", "liver.lesions[].segments")
-          for n in range(1, 9)),
-        _f("vessel_relation", "str", "relation to major vessels", "liver.lesions[].vessel_relation"),
-        _f("near_large_vessel", "bool", "nearness to vessels over 3 mm (heat sink)",
-           "liver.lesions[].near_large_vessel"),
-        _f("bile_duct_relation", "str", "relation to bile ducts", "liver.lesions[].bile_duct_relation"),
+        *(
+            _f(f"segment_{n}", "bool", "lesion segments", "liver.lesions[].segments")
+            for n in range(1, 9)
+        ),
+        _f(
+            "vessel_relation", "str", "relation to major vessels", "liver.lesions[].vessel_relation"
+        ),
+        _f(
+            "near_large_vessel",
+            "bool",
+            "nearness to vessels over 3 mm (heat sink)",
+            "liver.lesions[].near_large_vessel",
+        ),
+        _f(
+            "bile_duct_relation",
+            "str",
+            "relation to bile ducts",
+            "liver.lesions[].bile_duct_relation",
+        ),
         _f("near_diaphragm", "bool", "nearness to the diaphragm", "liver.lesions[].near_diaphragm"),
-        _f("near_bowel_or_gallbladder", "bool", "nearness to bowel or gallbladder",
-           "liver.lesions[].near_bowel_or_gallbladder"),
-        _f("ablation_margin_achievable", "bool", "whether a 5-10 mm ablation margin is achievable",
-           "liver.lesions[].ablation_margin_achievable"),
+        _f(
+            "near_bowel_or_gallbladder",
+            "bool",
+            "nearness to bowel or gallbladder",
+            "liver.lesions[].near_bowel_or_gallbladder",
+        ),
+        _f(
+            "ablation_margin_achievable",
+            "bool",
+            "whether a 5-10 mm ablation margin is achievable",
+            "liver.lesions[].ablation_margin_achievable",
+        ),
     ),
     "markers": (
         _f("marker", "str", "tumour marker name", "tumour_markers[].marker"),
@@ -171,12 +257,14 @@ CHILD_FEATURES: dict[str, tuple[Feature, ...]] = {
     ),
     "extrahepatic": (
         _f("site", "str", "extrahepatic site", "extrahepatic.sites[].site"),
-        _f("controllable", "bool", "whether the site is controllable",
-           "extrahepatic.sites[].controllable"),
+        _f(
+            "controllable",
+            "bool",
+            "whether the site is controllable",
+            "extrahepatic.sites[].controllable",
+        ),
     ),
-    "symptoms": (
-        _f("symptom", "str", "symptom", "symptoms[]"),
-    ),
+    "symptoms": (_f("symptom", "str", "symptom", "symptoms[]"),),
     "investigations": (
         _f("investigation", "str", "investigation", "investigations[].type"),
         _f("day", "int", "investigation date", "investigations[].date"),

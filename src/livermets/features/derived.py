@@ -68,8 +68,10 @@ DERIVED_BEFORE_SCORES: dict[str, Expr] = {
     "dfi_months": when(_synchronous)
     .then(0.0)
     .otherwise(
-        (col("liver_detection_day") - coalesce(col("primary_treatment_day"),
-                                               col("primary_diagnosis_day")))
+        (
+            col("liver_detection_day")
+            - coalesce(col("primary_treatment_day"), col("primary_diagnosis_day"))
+        )
         / DAYS_PER_MONTH
     ),
     "ras": when(any_of(col("kras").eq("mutant"), col("nras").eq("mutant")))

@@ -62,7 +62,12 @@ def flatten(case: Case) -> Row:
     albumin = _value(labs.albumin)
     cea = _latest(case.tumour_markers, "cea")
     ca19_9 = _latest(case.tumour_markers, "ca19_9")
-    ehd, lf, perf, bg = case.extrahepatic, case.liver_function, case.performance, case.background_liver
+    ehd, lf, perf, bg = (
+        case.extrahepatic,
+        case.liver_function,
+        case.performance,
+        case.background_liver,
+    )
     bio, vol = case.biomarkers, case.volumetry
     extrahepatic_present = ehd.present if ehd.present is not None else (True if ehd.sites else None)
     site_control = [s.controllable for s in ehd.sites]
@@ -96,7 +101,9 @@ def flatten(case: Case) -> Row:
         "extrahepatic_disease": extrahepatic_present,
         "extrahepatic_controllable": controllable,
         "bilirubin_mg_dl": bilirubin,
-        "bilirubin_umol_l": None if bilirubin is None else tidy(bilirubin * BILIRUBIN_UMOL_PER_MG_DL),
+        "bilirubin_umol_l": None
+        if bilirubin is None
+        else tidy(bilirubin * BILIRUBIN_UMOL_PER_MG_DL),
         "bilirubin_uln_mg_dl": None if labs.bilirubin is None else labs.bilirubin.canonical_uln,
         "albumin_g_dl": albumin,
         "albumin_g_l": None if albumin is None else tidy(albumin * ALBUMIN_G_L_PER_G_DL),

@@ -38,8 +38,10 @@ def _scores_table(assessment: Assessment) -> Table:
     table.add_column("Category")
     table.add_column("Note")
     for score in assessment.scores:
-        note = "needs " + ", ".join(score.missing) if not score.computed else (
-            "; ".join(score.unverified) and "unverified: " + "; ".join(score.unverified)
+        note = (
+            "needs " + ", ".join(score.missing)
+            if not score.computed
+            else ("; ".join(score.unverified) and "unverified: " + "; ".join(score.unverified))
         )
         table.add_row(
             score.name,
@@ -66,8 +68,10 @@ def _option_block(option: OptionResult) -> Text:
         text.append(f"\n{'':15}unknown: {shown}", style="yellow")
     flagged = [c for c in option.deciding if c.unverified]
     if flagged:
-        text.append(f"\n{'':15}unverified threshold: " + "; ".join(c.statement for c in flagged),
-                    style="magenta")
+        text.append(
+            f"\n{'':15}unverified threshold: " + "; ".join(c.statement for c in flagged),
+            style="magenta",
+        )
     return text
 
 
@@ -130,5 +134,12 @@ def render_terminal(assessment: Assessment, console: Console, *, show_all: bool 
         console.print(Text("\nWork-up still to do", style="bold"))
         for w in missing_tests:
             console.print(f"  [ ] {w.name}: {w.why}")
-    console.print(Group(Text(f"\n{len(assessment.sources)} sources cited; "
-                             "see --format json or the report for the list.", style="dim")))
+    console.print(
+        Group(
+            Text(
+                f"\n{len(assessment.sources)} sources cited; "
+                "see --format json or the report for the list.",
+                style="dim",
+            )
+        )
+    )
