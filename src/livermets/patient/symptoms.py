@@ -670,6 +670,8 @@ def render_text(result: TriageResult) -> str:
     out += [f"- {line}" for line in result.tell_doctor]
     if result.other_causes:
         out += ["", result.causes_intro]
-        out += [f"- {c.label}: {', '.join(c.causes)}." for c in result.other_causes]
+        for c in result.other_causes:
+            out.append(f"- {c.label}:")
+            out += [f"  - {cause}" for cause in c.causes]
     out += ["", result.not_a_diagnosis, "", result.safety_net, result.support_line]
     return "\n".join(out)
