@@ -131,7 +131,7 @@ def test_get_topic_by_id_title_and_prefix() -> None:
     assert get_topic("ct-scan").title == "CT scan"
     assert get_topic("CT scan").id == "ct-scan"
     assert get_topic("histo").id == "histotripsy"
-    with pytest.raises(PatientInputError, match="^topic: no topic called"):
+    with pytest.raises(PatientInputError, match=r"^topic: no topic called"):
         get_topic("zzz")
     with pytest.raises(PatientInputError, match="several topics"):
         get_topic("the")
