@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from livermets.errors import FieldProblem, InputError
 
-class PatientInputError(ValueError):
-    """An answer that cannot be used. ``field`` is a dotted path such as ``context.temperature``."""
+
+class PatientInputError(InputError):
+    """An answer that cannot be used. ``field`` is a dotted path such as ``context.temperature``.
+
+    A :class:`livermets.errors.InputError` with one problem, so faces can catch either; ``str()``
+    is ``"field: problem"`` (or just the problem when there is no field).
+    """
 
     def __init__(self, field: str, problem: str) -> None:
         self.field = field
         self.problem = problem
-        super().__init__(f"{field}: {problem}" if field else problem)
+        super().__init__([FieldProblem(field, problem)])
 
 
 def from_validation_error(error: ValidationError) -> PatientInputError:
