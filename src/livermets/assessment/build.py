@@ -37,7 +37,7 @@ from livermets.assessment.pipeline import (
 from livermets.case.model import Case
 from livermets.case.parse import plausibility_warnings
 from livermets.criteria.registry import CHILD_TABLES, Criterion, Option, registry
-from livermets.engine.expr import Expr
+from livermets.engine.expr import Agg, Coalesce, Col, Expr, Lit, children
 from livermets.engine.parse import parse_rule
 from livermets.features.catalog import CASE_FEATURE_BY_NAME, CHILD_FEATURES
 from livermets.knowledge import load_yaml, sources
@@ -68,28 +68,47 @@ def vocabulary() -> dict[str, dict[str, dict[str, str]]]:
 
 
 def missing_inputs(expr: Expr, row: Row) -> list[str]:
-    """Labels of the unknown base data behind an unknown result, in a stable order."""
+    """Labels of the unknown base data behind an unknown result, in a stable order.
+
+    Walks the expression tree: a column that is known stops the walk; a derived or score
+    column that is unknown is followed into its own expression; a ``coalesce`` with a literal
+    fallback never makes anything unknown, so nothing under it is reported.
+    """
     found: dict[str, None] = {}
-    seen: set[str] = set()
+    followed: set[str] = set()
+
+    def column(name: str) -> None:
+        if row.get(name) is not None or name in followed:
+            return
+        followed.add(name)
+        producer = _producers().get(name)
+        if producer is not None:
+            visit(producer)
+        elif name in CASE_FEATURE_BY_NAME:
+            found[CASE_FEATURE_BY_NAME[name].label] = None
 
     def visit(node: Expr) -> None:
-        for name in sorted(node.columns()):
-            if name in seen:
-                continue
-            seen.add(name)
-            if name.endswith("[]"):
-                table = name[:-2]
-                if not row.get(table):
-                    found[_TABLE_LABELS.get(table, table)] = None
-            elif name.split(".", 1)[0] in CHILD_TABLES and "." in name:
-                table, column = name.split(".", 1)
-                if any(child.get(column) is None for child in row.get(table) or ()):
-                    found[_CHILD_LABELS[table].get(column, column)] = None
-            elif name in _producers():
-                if row.get(name) is None:
-                    visit(_producers()[name])
-            elif name in CASE_FEATURE_BY_NAME and row.get(name) is None:
-                found[CASE_FEATURE_BY_NAME[name].label] = None
+        if isinstance(node, Col):
+            column(node.name)
+        elif isinstance(node, Coalesce):
+            if any(isinstance(o, Lit) and o.value is not None for o in node.operands):
+                return
+            for operand in node.operands:
+                visit(operand)
+        elif isinstance(node, Agg):
+            rows = row.get(node.table) or ()
+            if not rows:
+                found[_TABLE_LABELS.get(node.table, node.table)] = None
+                return
+            for part in (node.where, node.value):
+                if part is None:
+                    continue
+                for name in sorted(part.columns()):
+                    if any(child.get(name) is None for child in rows):
+                        found[_CHILD_LABELS[node.table].get(name, name)] = None
+        else:
+            for child in children(node):
+                visit(child)
 
     visit(expr)
     return list(found)
@@ -159,6 +178,8 @@ def _option_result(option: Option, row: Row) -> OptionResult:
     elif status == "needs_data":
         deciding = unknown
         headline = "needs data: " + ", ".join(obtain or ["see unknown criteria"])
+        if after:
+            headline += " (then consider after " + " or ".join(after) + ")"
     elif status == "consider_after":
         deciding = soft_unmet
         headline = "consider after " + " or ".join(after)

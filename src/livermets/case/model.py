@@ -218,6 +218,10 @@ class Liver(_Strict):
     tumour_liver_percent: float | None = Field(
         default=None, ge=0, le=100, description="Percentage of the liver replaced by tumour."
     )
+    liver_dominant: bool | None = Field(
+        default=None,
+        description="MDT view: disease mainly in the liver (any elsewhere limited).",
+    )
     detection_date: dt.date | None = None
     timing: Literal["synchronous", "metachronous"] | None = None
     biopsy_confirmed: bool | None = None
@@ -340,6 +344,9 @@ class Biomarkers(_Strict):
     kit_pdgfra: Mutation | None = None
     sstr: Expression | None = Field(
         default=None, description="Somatostatin-receptor imaging uptake (e.g. Ga-68 DOTATATE)."
+    )
+    hla_a0201: Expression | None = Field(
+        default=None, description="HLA-A*02:01 type (uveal melanoma: selects tebentafusp)."
     )
 
 

@@ -28,6 +28,7 @@ from livermets.engine.expr import (
     RoundHalfUp,
     Unary,
     When,
+    children,
 )
 from livermets.engine.scalar import ROUNDING_NUDGE
 
@@ -149,24 +150,12 @@ def collect_aggregates(nodes: Sequence[Expr]) -> list[Agg]:
         if isinstance(node, Agg):
             found[id(node)] = node
             return
-        for child in _children(node):
+        for child in children(node):
             visit(child)
 
     for node in nodes:
         visit(node)
     return list(found.values())
-
-
-def _children(node: Expr) -> list[Expr]:
-    if isinstance(node, Unary | Clip | IsIn | RoundHalfUp):
-        return [node.operand]
-    if isinstance(node, Binary):
-        return [node.left, node.right]
-    if isinstance(node, And | Or | Coalesce | Extreme):
-        return list(node.operands)
-    if isinstance(node, When):
-        return [x for pair in node.branches for x in pair] + [node.otherwise]
-    return []
 
 
 def compile_aggregate(node: Agg) -> tuple[pl.Expr, object]:

@@ -353,3 +353,16 @@ def _collect_columns(node: Expr, found: set[str]) -> None:
         found.update(f"{node.table}.{name}" for name in inner)
     else:  # pragma: no cover - every node type is listed above
         raise TypeError(f"unknown expression node {type(node).__name__}")
+
+
+def children(node: Expr) -> list[Expr]:
+    """The direct sub-expressions of a node (aggregates are leaves here)."""
+    if isinstance(node, Unary | Clip | IsIn | RoundHalfUp):
+        return [node.operand]
+    if isinstance(node, Binary):
+        return [node.left, node.right]
+    if isinstance(node, And | Or | Coalesce | Extreme):
+        return list(node.operands)
+    if isinstance(node, When):
+        return [x for pair in node.branches for x in pair] + [node.otherwise]
+    return []

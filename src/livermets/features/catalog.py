@@ -54,6 +54,12 @@ CASE_FEATURES: tuple[Feature, ...] = (
     _f("lesion_count_reported", "int", "number of liver lesions", "liver.lesion_count"),
     _f("distribution_reported", "str", "unilobar or bilobar", "liver.distribution"),
     _f(
+        "liver_dominant_reported",
+        "bool",
+        "whether disease is liver-dominant",
+        "liver.liver_dominant",
+    ),
+    _f(
         "tumour_liver_percent",
         "float",
         "% of liver replaced by tumour",
@@ -140,6 +146,7 @@ CASE_FEATURES: tuple[Feature, ...] = (
     _f("pd_l1_percent", "float", "PD-L1 score", "biomarkers.pd_l1_percent"),
     _f("kit_pdgfra", "str", "KIT/PDGFRA status", "biomarkers.kit_pdgfra"),
     _f("sstr", "str", "somatostatin-receptor status", "biomarkers.sstr"),
+    _f("hla_a0201", "str", "HLA-A*02:01 type", "biomarkers.hla_a0201"),
     # volumetry
     _f("flr_volume_ml", "float", "future liver remnant volume", "volumetry.flr_volume"),
     _f("tlv_measured_ml", "float", "measured total liver volume", "volumetry.total_liver_volume"),
