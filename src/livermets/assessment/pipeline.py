@@ -25,7 +25,7 @@ from livermets.criteria.model import (
     WorkupDecl,
 )
 from livermets.criteria.registry import CHILD_TABLES, registry
-from livermets.engine.expr import Expr, coalesce, col, lit, when
+from livermets.engine.expr import Expr, any_of, coalesce, col, lit, when
 from livermets.engine.parse import parse_rule
 from livermets.engine.scalar import compile_scalar
 from livermets.features.derived import DERIVED_AFTER_SCORES, DERIVED_BEFORE_SCORES
@@ -73,6 +73,11 @@ def guidance() -> Guidance:
 
 def _rule(text: str) -> Expr:
     return parse_rule(text, child_tables=CHILD_TABLES)
+
+
+def group_column(group: str) -> str:
+    """True when any option of the group (e.g. ``systemic``) is a candidate."""
+    return f"candidates__{group}"
 
 
 def prompt_column(prompt_id: str) -> str:
@@ -130,6 +135,12 @@ def steps() -> tuple[Step, ...]:
     rules = registry()
     ordered += [Step(c.column, c.expr, "criterion") for c in rules.criteria.values()]
     ordered += [Step(o.column, o.status, "option") for o in rules.options.values()]
+    groups: dict[str, list[Expr]] = {}
+    for option in rules.options.values():
+        groups.setdefault(option.decl.group, []).append(col(option.column).eq("candidate"))
+    ordered += [
+        Step(group_column(group), any_of(*tests), "option") for group, tests in groups.items()
+    ]
     g = guidance()
     ordered += [Step(prompt_column(p.id), _rule(p.rule), "prompt") for p in g.prompts]
     ordered += [Step(workup_column(w.id), workup_status(w), "workup") for w in g.workup]
