@@ -408,7 +408,10 @@ class Radiotherapy(_Strict):
 
 
 class PriorTreatments(_Strict):
-    systemic: list[SystemicLine] = Field(default_factory=list)
+    systemic: list[SystemicLine] = Field(
+        default_factory=list,
+        description="Previous lines of systemic therapy. Leave out when unknown; give [] for none.",
+    )
     liver_directed: list[LocalTreatment] = Field(default_factory=list)
     radiotherapy: list[Radiotherapy] = Field(default_factory=list)
 

@@ -156,7 +156,10 @@ def flatten(case: Case) -> Row:
         "sflr_post_pve_percent": vol.sflr_post_pve_percent,
         "pve_day": day_number(vol.pve_date),
         "post_pve_volumetry_day": day_number(vol.post_pve_scan_date),
-        "systemic_lines": len(case.prior_treatments.systemic),
+        # An absent list is unknown; an empty list given explicitly means none.
+        "systemic_lines": len(case.prior_treatments.systemic)
+        if "systemic" in case.prior_treatments.model_fields_set
+        else None,
         "response_status": case.response.status,
         "disease_control_months": case.response.disease_control_months,
         "lung_shunt_percent": case.sirt_workup.lung_shunt_percent,
