@@ -183,6 +183,8 @@ def _option_result(option: Option, row: Row) -> OptionResult:
     elif status == "consider_after":
         deciding = soft_unmet
         headline = "consider after " + " or ".join(after)
+        if obtain:
+            headline += "; also obtain: " + ", ".join(obtain)
     else:
         deciding = [results[c] for c in decl.requires]
         headline = "candidate for MDT discussion"
@@ -307,7 +309,11 @@ def _direction(code: str, row: Row) -> DirectionResult:
             reasons.append(f"{o.decl.name}: {str(row.get(o.column)).replace('_', ' ')}")
     if decl.list_missing:
         rule = parse_rule(decl.rule, child_tables=CHILD_TABLES)
-        reasons += [f"missing: {item}" for item in missing_inputs(rule, row)]
+        items = missing_inputs(rule, row)
+        for option in rules.options.values():
+            if option.column in rule.columns() and row.get(option.column) == "needs_data":
+                items += [i for i in _option_result(option, row).obtain if i not in items]
+        reasons += [f"missing: {item}" for item in items]
     return DirectionResult(
         code=decl.code,
         label=decl.label,

@@ -67,8 +67,10 @@ class OptionDecl(_Decl):
     * ``considerations``: criteria shown with the option that do not change its status.
 
     Status, in order: not suitable (an exclusion met, or a requirement unmet that no pathway
-    fixes) > needs data (any applies/requires/excludes criterion unknown) > consider after
-    (only fixable requirements unmet) > candidate. Unknown never counts as met or unmet.
+    fixes) > needs data (an applies, exclusion or unfixable requirement unknown: it could still
+    make the option not suitable) > consider after X (a fixable requirement unmet; fixable ones
+    that are unknown are listed to obtain) > needs data (a fixable requirement unknown) >
+    candidate. Unknown never counts as met or unmet, and never gives candidate.
     """
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")

@@ -84,17 +84,20 @@ def status_rule(option: OptionDecl) -> Expr:
     soft_requirements = [c for c in option.requires if c in fixable]
     excluded = any_of(lit(False), *(_met(c) for c in option.excludes))
     hard_unmet = any_of(lit(False), *(_unmet(c) for c in hard_requirements))
-    unknown = any_of(
-        lit(False), *(_unknown(c) for c in [*option.applies, *option.requires, *option.excludes])
+    hard_unknown = any_of(
+        lit(False), *(_unknown(c) for c in [*hard_requirements, *option.excludes])
     )
     soft_unmet = any_of(lit(False), *(_unmet(c) for c in soft_requirements))
+    soft_unknown = any_of(lit(False), *(_unknown(c) for c in soft_requirements))
     return (
         when(excluded | hard_unmet)
         .then("not_suitable")
-        .when(unknown)
+        .when(hard_unknown)
         .then("needs_data")
         .when(soft_unmet)
         .then("consider_after")
+        .when(soft_unknown)
+        .then("needs_data")
         .otherwise("candidate")
     )
 

@@ -8,7 +8,7 @@ expressions of one score (written once in the score modules) over the columns of
 
 from __future__ import annotations
 
-from livermets.engine.expr import Expr, coalesce, col
+from livermets.engine.expr import ChildTable, Expr, coalesce, col
 from livermets.scores import body, liver_function, markers, tumour
 from livermets.scores.common import ScoreParts
 from livermets.scores.spec import ScoreSpec
@@ -26,6 +26,7 @@ def _spec(
     notes: tuple[str, ...] = (),
     unverified: tuple[str, ...] = (),
     applies_to: tuple[str, ...] = (),
+    relevant: Expr | None = None,
 ) -> ScoreSpec:
     return ScoreSpec(
         id=id,
@@ -40,6 +41,7 @@ def _spec(
         notes=notes,
         unverified=unverified,
         applies_to=applies_to,
+        relevant=relevant,
     )
 
 
@@ -54,6 +56,7 @@ _MELD_NOTE = (
 
 # the series is the markers child table (the latest value alone is cea_ng_ml / ca19_9_u_ml)
 _MARKER_INPUTS = ("markers.marker", "markers.day", "markers.value", "markers.uln")
+_MARKERS = ChildTable("markers")
 
 _tbs = tumour.tumour_burden_score(_c("largest_lesion_cm"), _c("lesion_count"))
 
@@ -176,9 +179,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         "fib4",
         "FIB-4",
         "Sterling 2006, cut-offs 1.45/3.25",
-        liver_function.fib4(
-            _c("age_years"), _c("ast_u_l"), _c("alt_u_l"), _c("platelets_10e9_l")
-        ),
+        liver_function.fib4(_c("age_years"), _c("ast_u_l"), _c("alt_u_l"), _c("platelets_10e9_l")),
         ("age_years", "ast_u_l", "alt_u_l", "platelets_10e9_l"),
         "index",
         ("sterling-2006-fib4", "ref-calculators"),
@@ -334,6 +335,8 @@ SCORES: tuple[ScoreSpec, ...] = (
         ("shindoh-2013-kgr", "ribero-2007-pve", "ref-calculators"),
         notes=("Use the first scan after PVE.",),
         unverified=("degree of hypertrophy <= 5 percentage points (Ribero 2007)",),
+        # only once a portal vein embolisation has been done (or dated)
+        relevant=coalesce(_c("pve_done"), _c("pve_day").is_not_null()),
     ),
     _spec(
         "ecog_from_karnofsky",
@@ -345,6 +348,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         ("oken-1982-ecog", "karnofsky-1949", "ref-calculators"),
         notes=("Approximate: no official mapping; tables disagree on KPS 70 and 80.",),
         unverified=("ECOG-Karnofsky equivalence table",),
+        relevant=_c("ecog").is_null(),  # ECOG as recorded wins; convert only without it
     ),
     _spec(
         "karnofsky_from_ecog",
@@ -356,6 +360,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         ("oken-1982-ecog", "karnofsky-1949", "ref-calculators"),
         notes=("Approximate: no official mapping; the value is the lower end of the range.",),
         unverified=("ECOG-Karnofsky equivalence table",),
+        relevant=_c("karnofsky").is_null(),
     ),
     _spec(
         "cea_doubling_time",
@@ -365,6 +370,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         _MARKER_INPUTS,
         "days",
         ("ref-calculators",),
+        relevant=_MARKERS.count(where=_c("marker").eq("cea")) > 0,
         notes=(
             "Meaningful only with at least 2 (better 3) values above the ULN from one assay; "
             "a falling series is reported as halving time.",
@@ -378,6 +384,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         _MARKER_INPUTS,
         "days",
         ("ref-calculators",),
+        relevant=_MARKERS.count(where=_c("marker").eq("ca19_9")) > 0,
         notes=(
             "Meaningful only with at least 2 (better 3) values above the ULN from one assay; "
             "CA 19-9 rises with cholestasis and is absent in Lewis-negative people.",
