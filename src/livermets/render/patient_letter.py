@@ -6,7 +6,8 @@ the tests that may come next, the options the assessment left open (``candidate`
 ``consider_after``) as things "your team may talk with you about", palliative and supportive
 care (always), follow-up and when to get help, questions to ask and where to find support.
 Options that are not suitable are never listed; options that need data are summed up in one
-gentle line by kind.
+gentle line by kind. When only help with symptoms or a study is open now, the support section
+comes before the choices.
 
 Every sentence comes from ``knowledge/patient_letter.yaml`` (keyed by option, work-up item,
 primary site and direction code); no text from the case file is shown, so nothing a user typed
