@@ -77,6 +77,12 @@ def assess(
     audience: Annotated[
         Audience, typer.Option("--for", help="mdt (default) or patient (a plain-English letter).")
     ] = Audience.mdt,
+    country: Annotated[
+        str | None,
+        typer.Option(
+            "--country", help="Country code for emergency numbers in the patient letter (e.g. GB)."
+        ),
+    ] = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="Show not-suitable options in full.")
     ] = False,
@@ -102,7 +108,7 @@ def assess(
     if audience is Audience.patient:
         from livermets.render.patient_letter import render_patient_letter
 
-        typer.echo(render_patient_letter(case, assessment, output_format.value))
+        typer.echo(render_patient_letter(case, assessment, output_format.value, country=country))
         return
     if output_format is OutputFormat.json:
         typer.echo(assessment.model_dump_json(indent=2))
