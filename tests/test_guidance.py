@@ -298,6 +298,9 @@ def test_biomarker_testing_prompts() -> None:
     assert "rebiopsy_breast_metastasis" in prompts(run(case("breast")))
     assert "test_gist_mutation" in prompts(run(case("gist")))
     assert "test_uveal_hla" in prompts(run(case("melanoma_uveal")))
+    typed = case("melanoma_uveal", biomarkers={"hla_a0201": "negative"})
+    assert "test_uveal_hla" not in prompts(run(typed))
+    assert workup(run(typed))["uveal_hla"] == "done"
     assert "cup_pathway" in prompts(run(case("unknown_primary")))
 
 

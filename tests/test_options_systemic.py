@@ -90,6 +90,7 @@ def crc(side: str = "left", **biomarkers: str) -> dict[str, Any]:
         biomarkers={**CRC_WT, **biomarkers},
         performance=FIT,
         extrahepatic={"present": False},
+        prior_treatments={"systemic": []},  # first presentation: no previous lines
     )
 
 
@@ -195,6 +196,8 @@ def test_her2_in_colorectal_only_once_ras_wild_type() -> None:
 def test_kras_g12c_after_first_line() -> None:
     data = crc(kras="mutant", kras_g12c="mutant")
     assert status(data, "kras_g12c_inhibitor") == "consider_after"
+    del data["prior_treatments"]  # previous treatment not recorded
+    assert status(data, "kras_g12c_inhibitor") == "needs_data"
     data["prior_treatments"] = {"systemic": [{"regimen_class": "FOLFOX + anti-VEGF"}]}
     assert status(data, "kras_g12c_inhibitor") == "candidate"
     assert status(crc(), "kras_g12c_inhibitor") == "not_suitable"  # KRAS wild-type
@@ -262,7 +265,13 @@ def test_brca_mutant_breast_is_parp_candidate() -> None:
 
 
 def net(**primary: Any) -> dict[str, Any]:
-    return case("neuroendocrine", primary=primary, biomarkers={"sstr": "positive"}, performance=FIT)
+    return case(
+        "neuroendocrine",
+        primary=primary,
+        biomarkers={"sstr": "positive"},
+        performance=FIT,
+        prior_treatments={"systemic": []},
+    )
 
 
 def test_sstr_positive_g2_net_is_ssa_and_prrt_candidate() -> None:
@@ -313,7 +322,12 @@ def test_nsclc_driver_selects_targeted_therapy_not_immunotherapy() -> None:
 
 
 def test_brca_pancreas_parp_after_platinum() -> None:
-    data = case("pancreas", biomarkers={"brca": "mutant"}, performance=FIT)
+    data = case(
+        "pancreas",
+        biomarkers={"brca": "mutant"},
+        performance=FIT,
+        prior_treatments={"systemic": []},
+    )
     assert status(data, "parp_inhibitor") == "consider_after"
     data["prior_treatments"] = {
         "systemic": [{"regimen_class": "platinum-based triplet", "best_response": "stable"}]
@@ -322,10 +336,14 @@ def test_brca_pancreas_parp_after_platinum() -> None:
     assert status(data, "parp_inhibitor") == "candidate"
 
 
-def test_uveal_melanoma_asks_for_hla_typing() -> None:
+def test_uveal_melanoma_tebentafusp_by_hla_type() -> None:
     data = case("melanoma_uveal", performance=FIT)
     assert status(data, "tebentafusp") == "needs_data"
     assert "HLA-A*02:01 typing" in obtain(data, "tebentafusp")
+    data["biomarkers"] = {"hla_a0201": "positive"}
+    assert status(data, "tebentafusp") == "candidate"
+    data["biomarkers"] = {"hla_a0201": "negative"}
+    assert status(data, "tebentafusp") == "not_suitable"
     assert status(case("melanoma_cutaneous", performance=FIT), "tebentafusp") == "not_suitable"
 
 
