@@ -56,6 +56,13 @@ def case(site: str, **sections: Any) -> dict[str, Any]:
         "schema_version": "1.0",
         "case_id": f"t-{site}",
         "primary": {"site": site},
+        # compensated liver function unless a test says otherwise: chemotherapy needs it known
+        "labs": {
+            "bilirubin": {"value": 0.6, "unit": "mg/dL"},
+            "albumin": {"value": 4.0, "unit": "g/dL"},
+            "inr": {"value": 1.0, "unit": "ratio"},
+        },
+        "liver_function": {"ascites": "none", "encephalopathy_grade": 0},
     }
     for key, value in sections.items():
         if key == "primary":
