@@ -54,6 +54,7 @@ OUTCOME_WORD = {"met": "met", "not_met": "not met", "unknown": "unknown"}
 @dataclass(frozen=True)
 class Criterion:
     statement: str
+    outcome: str  # "met" | "not_met" | "unknown"
     missing: list[str]
     unverified: bool
     refs: list[int]
@@ -67,8 +68,11 @@ class ReasonLine:
     items: list[Criterion]
 
 
-@dataclass(frozen=True)
+@dataclass
 class OptionView:
+    """One open option. The first fields are the compact lines every view shows; ``reasons``
+    and ``considerations`` are the full criterion lists (collapsed on screen, not printed)."""
+
     name: str
     status: str
     word: str
@@ -76,17 +80,22 @@ class OptionView:
     headline: str
     detail: str  # after what (consider after) or what to obtain (needs data), else ""
     specialist_centre: bool
-    reasons: list[ReasonLine]
-    considerations: list[Criterion]
     refs: list[int]
+    met_count: int
+    criteria_count: int
+    open_reasons: list[ReasonLine]  # what is not met or unknown
+    flagged: list[Criterion]  # met criteria with an unverified threshold
+    reasons: list[ReasonLine] = field(default_factory=list)
+    considerations: list[Criterion] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class ClosedOption:
-    name: str
+class ClosedGroup:
+    """Not-suitable options that share their deciding reasons, on one line."""
+
+    names: list[str]
     deciding: list[Criterion]
     headline: str
-    refs: list[int]
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,7 @@ class MissingGroup:
 
     items: list[str]
     needed_for: list[str]
+    only_closed: bool  # needed only for options that are already not suitable
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,7 @@ class SourceView:
     number: int
     id: str
     citation: str
+    printed: bool  # cited by something on the printed page (not only in collapsed details)
 
 
 @dataclass(frozen=True)
@@ -160,29 +171,42 @@ class ReportView:
     direction: DirectionView | None
     alternatives: list[DirectionView]
     prompts: list[PromptView]
+    notes: list[PromptView]
     resectability: list[OptionView]
     options: list[OptionView]
-    closed: list[ClosedOption]
+    closed: list[ClosedGroup]
+    closed_count: int
     scores: list[ScoreView]
     uncomputable: list[ScoreView]
     missing: list[MissingGroup]
+    missing_closed: list[MissingGroup]
     workup: list[Checklist]
     prognosis: list[FactorView]
     questions: list[str]
     sources: list[SourceView]
     uncited: int
+    unprinted: int  # sources not listed on paper: uncited, or cited only in collapsed details
     version: str
     format: str
 
 
 class _Citations:
-    """Numbers sources in the order they are first cited on the page."""
+    """Numbers sources in the order they are first cited on the page.
+
+    Everything printed is cited first (in page order); ``detail_phase`` then marks later
+    citations as coming only from the collapsed details, so print can leave them out.
+    """
 
     def __init__(self, known: Iterable[SourceRef]) -> None:
         self.citation: dict[str, str] = {}
         for ref in known:
             self.citation.setdefault(ref.id, ref.citation)
         self.number: dict[str, int] = {}
+        self.printed: set[str] = set()
+        self._detail = False
+
+    def detail_phase(self) -> None:
+        self._detail = True
 
     def cite(self, ids: Iterable[str | SourceRef]) -> list[int]:
         numbers: list[int] = []
@@ -193,13 +217,17 @@ class _Citations:
             else:
                 key = item
             number = self.number.setdefault(key, len(self.number) + 1)
+            if not self._detail:
+                self.printed.add(key)
             if number not in numbers:
                 numbers.append(number)
         return sorted(numbers)
 
     def listing(self) -> list[SourceView]:
         return [
-            SourceView(number=n, id=key, citation=self.citation.get(key, key))
+            SourceView(
+                number=n, id=key, citation=self.citation.get(key, key), printed=key in self.printed
+            )
             for key, n in sorted(self.number.items(), key=lambda kv: kv[1])
         ]
 
@@ -229,28 +257,30 @@ def _number(value: Any) -> str:
 def _criterion(result: CriterionResult, cites: _Citations) -> Criterion:
     return Criterion(
         statement=result.statement,
+        outcome=result.result,
         missing=list(result.missing),
         unverified=result.unverified,
         refs=cites.cite(result.sources),
     )
 
 
-def _option(option: OptionResult, cites: _Citations) -> OptionView:
-    refs = cites.cite(option.sources)
-    reasons = [
+def _lines(
+    groups: Iterable[tuple[str, list[CriterionResult]]], cites: _Citations
+) -> list[ReasonLine]:
+    return [
         ReasonLine(
             outcome=outcome,
             mark=OUTCOME_MARK[outcome],
             word=OUTCOME_WORD[outcome],
             items=[_criterion(c, cites) for c in results],
         )
-        for outcome, results in (
-            ("met", option.met),
-            ("not_met", option.not_met),
-            ("unknown", option.unknown),
-        )
+        for outcome, results in groups
         if results
     ]
+
+
+def _option(option: OptionResult, cites: _Citations) -> OptionView:
+    """The compact part of an open option (cited as printed)."""
     return OptionView(
         name=option.name,
         status=option.status,
@@ -265,19 +295,40 @@ def _option(option: OptionResult, cites: _Citations) -> OptionView:
             else ""
         ),
         specialist_centre=option.specialist_centre,
-        reasons=reasons,
-        considerations=[_criterion(c, cites) for c in option.considerations],
-        refs=refs,
+        refs=[],  # the option's own sources are cited with its details
+        met_count=len(option.met),
+        criteria_count=len(option.met) + len(option.not_met) + len(option.unknown),
+        open_reasons=_lines((("not_met", option.not_met), ("unknown", option.unknown)), cites),
+        flagged=[_criterion(c, cites) for c in option.met if c.unverified],
     )
 
 
-def _closed(option: OptionResult, cites: _Citations) -> ClosedOption:
-    return ClosedOption(
-        name=option.name,
-        deciding=[_criterion(c, cites) for c in option.deciding],
-        headline=option.headline,
-        refs=cites.cite(option.sources),
+def _option_details(view: OptionView, option: OptionResult, cites: _Citations) -> None:
+    """The option's sources and full criterion lists (cited as details only)."""
+    view.refs = cites.cite(option.sources)
+    view.reasons = _lines(
+        (("met", option.met), ("not_met", option.not_met), ("unknown", option.unknown)), cites
     )
+    view.considerations = [_criterion(c, cites) for c in option.considerations]
+
+
+def _closed_groups(options: list[OptionResult], cites: _Citations) -> list[ClosedGroup]:
+    """Not-suitable options grouped by identical deciding reasons, in the record's order."""
+    groups: dict[tuple[tuple[str, str], ...], tuple[list[str], OptionResult]] = {}
+    for option in options:
+        key = tuple((c.id, c.result) for c in option.deciding) or (("", option.headline),)
+        if key in groups:
+            groups[key][0].append(option.name)
+        else:
+            groups[key] = ([option.name], option)
+    return [
+        ClosedGroup(
+            names=names,
+            deciding=[_criterion(c, cites) for c in first.deciding],
+            headline=first.headline,
+        )
+        for names, first in groups.values()
+    ]
 
 
 def _direction(direction: DirectionResult, cites: _Citations) -> DirectionView:
@@ -312,7 +363,13 @@ def _join(items: list[str], word: str = "and") -> str:
 
 
 def suggested_questions(assessment: Assessment) -> list[str]:
-    """Questions for the meeting, worded from the record (no clinical rules)."""
+    """Questions for the meeting, worded from the record (no clinical rules).
+
+    One for the proposed direction against its alternatives; one per step that could open
+    consider-after options; one per set of data to obtain (options needing the same steps or
+    data share a question); one for the open options a specialist centre provides; one for the
+    unverified thresholds that decided a status.
+    """
     questions: list[str] = []
     if assessment.direction is not None and assessment.alternatives:
         others = _join([a.label for a in assessment.alternatives], "or")
@@ -320,25 +377,42 @@ def suggested_questions(assessment: Assessment) -> list[str]:
             f"Does the team agree with the proposed direction ({assessment.direction.label}) "
             f"rather than {others}?"
         )
+    after: dict[tuple[str, ...], list[str]] = {}
     for option in assessment.options:
         if option.status == "consider_after" and option.after:
-            questions.append(f"Is {option.name} achievable after {_join(option.after, 'or')}?")
+            after.setdefault(tuple(option.after), []).append(option.name)
+    for steps, names in after.items():
+        questions.append(f"Is {_join(names, 'or')} achievable after {_join(list(steps), 'or')}?")
+    needs: dict[tuple[str, ...], list[str]] = {}
     for option in assessment.options:
         if option.status == "needs_data" and option.obtain:
-            questions.append(
-                f"Can we obtain {_join(option.obtain)} before deciding on {option.name}?"
-            )
-    for option in assessment.options:
-        if option.specialist_centre and option.status in {"candidate", "consider_after"}:
-            questions.append(f"Should a specialist centre review the case for {option.name}?")
-    seen: set[str] = set()
+            needs.setdefault(tuple(option.obtain), []).append(option.name)
+    for obtain, names in needs.items():
+        questions.append(f"Can we obtain {_join(list(obtain))} before deciding on {_join(names)}?")
+    specialist = [
+        o.name
+        for o in assessment.options
+        if o.specialist_centre and o.status in {"candidate", "consider_after", "needs_data"}
+    ]
+    if specialist:
+        questions.append(f"Should a specialist centre review the case for {_join(specialist)}?")
+    unverified: dict[str, tuple[str, list[str]]] = {}
     for option in assessment.options:
         for criterion in option.deciding:
-            if criterion.unverified and criterion.id not in seen:
-                seen.add(criterion.id)
-                questions.append(
-                    f"Does the team accept the unverified threshold for “{criterion.statement}”?"
-                )
+            if criterion.unverified:
+                entry = unverified.setdefault(criterion.id, (criterion.statement, []))
+                if option.name not in entry[1]:
+                    entry[1].append(option.name)
+    if len(unverified) == 1:
+        ((statement, names),) = unverified.values()
+        questions.append(
+            f"Does the team accept the unverified threshold for “{statement}” ({_join(names)})?"
+        )
+    elif unverified:
+        listed = "; ".join(f"“{statement}”" for statement, _ in unverified.values())
+        questions.append(
+            f"Does the team accept the unverified thresholds (marked ⚑ above) for: {listed}?"
+        )
     return questions
 
 
@@ -352,22 +426,31 @@ def _brief(assessment: Assessment) -> list[tuple[str, str]]:
         )
         if part
     )
-    rows = [
+    return [
         ("Patient", patient or "age and sex not recorded"),
         ("Liver", c.lesions),
         ("Extrahepatic disease", c.extrahepatic),
         ("Performance", c.performance),
         ("Liver function", c.liver_function),
     ]
-    return rows
 
 
 def _missing_groups(assessment: Assessment) -> list[MissingGroup]:
-    """Missing items grouped by what they are needed for, in the record's order."""
+    """Missing items grouped by what they are needed for, in the record's order.
+
+    Items needed only for options whose status is already "not suitable" are marked, so the
+    page can list them after the checklist of what the open decisions need.
+    """
+    closed = {o.name for o in assessment.options if o.status == "not_suitable"}
     groups: dict[tuple[str, ...], list[str]] = {}
     for m in assessment.missing_data:
         groups.setdefault(tuple(m.needed_for), []).append(m.item)
-    return [MissingGroup(items=items, needed_for=list(key)) for key, items in groups.items()]
+    return [
+        MissingGroup(
+            items=items, needed_for=list(key), only_closed=bool(key) and set(key) <= closed
+        )
+        for key, items in groups.items()
+    ]
 
 
 def _date(assessment: Assessment, as_of: dt.date | None) -> str | None:
@@ -395,17 +478,18 @@ def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> Repor
         )
     ]
     open_options = [o for o in assessment.options if o.status != "not_suitable"]
+    closed_options = [o for o in assessment.options if o.status == "not_suitable"]
     options = [_option(o, cites) for o in open_options]
-    by_name = {view.name: view for view in options}
-    closed = [_closed(o, cites) for o in assessment.options if o.status == "not_suitable"]
+    by_id = {o.id: view for o, view in zip(open_options, options, strict=True)}
     resectability = [
-        by_name.get(o.name) or _option(o, cites) for o in assessment.options if o.group == "surgery"
+        by_id.get(o.id) or _option(o, _Citations(()))
+        for o in assessment.options
+        if o.group == "surgery"
     ]
     # Scores that cannot be computed are listed compactly, without citations: the page has no
     # value of theirs to support, and the missing-data list already says what they need.
     scores = [_score(s, cites) for s in assessment.scores if s.computed]
     uncomputable = [_score(s, _Citations(())) for s in assessment.scores if not s.computed]
-    missing = _missing_groups(assessment)
     workup = [
         Checklist(item=w.name, detail=w.why, refs=cites.cite(w.sources))
         for w in assessment.workup
@@ -421,9 +505,15 @@ def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> Repor
         )
         for f in assessment.prognosis
     ]
+    missing = _missing_groups(assessment)
+    # Cited as details: the full criteria of open options, and the reasons of not-suitable
+    # options (printed one line each, cut to the line, without their source numbers).
+    cites.detail_phase()
+    closed = _closed_groups(closed_options, cites)
+    for option, view in zip(open_options, options, strict=True):
+        _option_details(view, option, cites)
     listed = cites.listing()
-    shown = {s.id for s in listed}
-    uncited = len({r.id for r in assessment.sources} - shown)
+    uncited = len({r.id for r in assessment.sources} - {s.id for s in listed})
     title_parts = [f"MDT summary: {case.case_id}", case.primary]
     if date:
         title_parts.append(date)
@@ -437,18 +527,22 @@ def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> Repor
         notice=assessment.notice,
         direction=direction,
         alternatives=alternatives,
-        prompts=prompts,
+        prompts=[p for p in prompts if p.level != "info"],
+        notes=[p for p in prompts if p.level == "info"],
         resectability=resectability,
         options=options,
         closed=closed,
+        closed_count=len(closed_options),
         scores=scores,
         uncomputable=uncomputable,
-        missing=missing,
+        missing=[g for g in missing if not g.only_closed],
+        missing_closed=[g for g in missing if g.only_closed],
         workup=workup,
         prognosis=prognosis,
         questions=suggested_questions(assessment),
         sources=listed,
         uncited=uncited,
+        unprinted=uncited + sum(1 for source in listed if not source.printed),
         version=assessment.livermets_version,
         format=assessment.format,
     )
