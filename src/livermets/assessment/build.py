@@ -168,10 +168,11 @@ def _option_result(option: Option, row: Row) -> OptionResult:
             if step not in after:
                 after.append(step)
     obtain: list[str] = []
-    for r in unknown:
-        for item in r.missing:
-            if item not in obtain:
-                obtain.append(item)
+    if status != "not_suitable":  # nothing to obtain for an option already ruled out
+        for r in unknown:
+            for item in r.missing:
+                if item not in obtain:
+                    obtain.append(item)
     if status == "not_suitable":
         deciding = excluded + hard_unmet
         headline = "not suitable: " + "; ".join(_negated(r) for r in deciding)
@@ -206,6 +207,7 @@ def _option_result(option: Option, row: Row) -> OptionResult:
         considerations=[_criterion_result(rules.criteria[c], row) for c in decl.considerations],
         obtain=obtain,
         specialist_centre=decl.specialist_centre,
+        applicable=all(results[c].result != "not_met" for c in decl.applies),
         sources=_refs(decl.sources),
     )
 
@@ -285,6 +287,7 @@ def _brief(case: Case, row: Row) -> CaseBrief:
     liver = "Child-Pugh unknown" if cp is None else f"Child-Pugh {cp} ({row.get('child_pugh')})"
     return CaseBrief(
         case_id=case.case_id,
+        as_of=case.as_of,
         primary=sites[case.primary.site]["name"],
         primary_site=case.primary.site,
         age_years=case.patient.age_years,
@@ -351,48 +354,57 @@ def build_assessment(case: Case, row: Row) -> Assessment:
             missing.setdefault(item, []).append(score.name)
     cited: dict[str, None] = {}
     for option in options:
-        for ref in option.sources:
-            cited[ref.id] = None
-        for c in [*option.met, *option.not_met, *option.unknown]:
-            for s in c.sources:
-                cited[s] = None
+        cited.update((ref.id, None) for ref in option.sources)
+        for c in [*option.met, *option.not_met, *option.unknown, *option.considerations]:
+            cited.update((s, None) for s in c.sources)
     for score in scores:
-        for ref in score.sources:
-            cited[ref.id] = None
+        cited.update((ref.id, None) for ref in score.sources)
+    lead_and_alternatives = [lead] if lead is not None else []
+    for direction in [*lead_and_alternatives, *alternatives]:
+        cited.update((s, None) for s in direction.sources)
+    prompts = [
+        PromptResult(id=p.id, text=p.text, level=p.level, sources=list(p.sources))
+        for p in g.prompts
+        if row.get(prompt_column(p.id))
+    ]
+    workup = [
+        WorkupResult(
+            id=w.id,
+            name=w.name,
+            status=row[workup_column(w.id)],
+            why=w.why,
+            sources=list(w.sources),
+        )
+        for w in g.workup
+    ]
+    prognosis = [
+        PrognosticFactorResult(
+            id=f.id,
+            statement=f.statement,
+            effect=f.effect,
+            figures=f.figures,
+            sources=list(f.sources),
+        )
+        for f in g.prognosis
+        if row.get(prognosis_column(f.id))
+    ]
+    for guidance_sources in [
+        *(p.sources for p in prompts),
+        *(w.sources for w in workup),
+        *(f.sources for f in prognosis),
+    ]:
+        cited.update((s, None) for s in guidance_sources)
     return Assessment(
         livermets_version=__version__,
         case=_brief(case, row),
         warnings=[str(w) for w in plausibility_warnings(case)],
         direction=lead,
         alternatives=alternatives,
-        prompts=[
-            PromptResult(id=p.id, text=p.text, level=p.level, sources=list(p.sources))
-            for p in g.prompts
-            if row.get(prompt_column(p.id))
-        ],
+        prompts=prompts,
         scores=scores,
         options=options,
-        workup=[
-            WorkupResult(
-                id=w.id,
-                name=w.name,
-                status=row[workup_column(w.id)],
-                why=w.why,
-                sources=list(w.sources),
-            )
-            for w in g.workup
-        ],
-        prognosis=[
-            PrognosticFactorResult(
-                id=f.id,
-                statement=f.statement,
-                effect=f.effect,
-                figures=f.figures,
-                sources=list(f.sources),
-            )
-            for f in g.prognosis
-            if row.get(prognosis_column(f.id))
-        ],
+        workup=workup,
+        prognosis=prognosis,
         missing_data=[MissingItem(item=k, needed_for=v) for k, v in missing.items()],
         sources=_refs(list(cited)),
     )

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,6 +80,11 @@ class OptionResult(_Out):
     considerations: list[CriterionResult] = Field(default_factory=list)
     obtain: list[str] = Field(default_factory=list)
     specialist_centre: bool = False
+    applicable: bool = Field(
+        default=True,
+        description="False when the option is not used for this kind of case at all "
+        "(e.g. this primary), so faces can collapse it.",
+    )
     sources: list[SourceRef]
 
 
@@ -120,6 +126,7 @@ class MissingItem(_Out):
 
 class CaseBrief(_Out):
     case_id: str
+    as_of: dt.date | None = Field(default=None, description="Date the case data describe.")
     primary: str
     primary_site: str
     age_years: float | None
