@@ -23,11 +23,20 @@ STATUS_WORD = {
 }
 
 
+def display_number(value: float) -> str:
+    """A measured value at a precision a clinician reads (full precision is in the JSON)."""
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
+
+
 def _score_value(score: ScoreResult) -> str:
     if not score.computed:
         return "cannot compute"
     value = score.value
-    text = f"{value:g}" if isinstance(value, float) else str(value)
+    text = display_number(value) if isinstance(value, float) else str(value)
     return f"{text} {score.unit}".strip() if score.unit not in {"points", ""} else text
 
 
@@ -38,11 +47,10 @@ def _scores_table(assessment: Assessment) -> Table:
     table.add_column("Category")
     table.add_column("Note")
     for score in assessment.scores:
-        note = (
-            "needs " + ", ".join(score.missing)
-            if not score.computed
-            else ("; ".join(score.unverified) and "unverified: " + "; ".join(score.unverified))
-        )
+        if not score.computed:
+            note = "needs " + ", ".join(score.missing) if score.missing else ""
+        else:
+            note = "⚑ unverified threshold" if score.unverified else ""
         table.add_row(
             score.name,
             _score_value(score),
@@ -53,6 +61,14 @@ def _scores_table(assessment: Assessment) -> Table:
     return table
 
 
+def _unverified_notes(assessment: Assessment) -> Text:
+    text = Text()
+    for score in assessment.scores:
+        if score.computed and score.unverified:
+            text.append(f"⚑ {score.name}: " + "; ".join(score.unverified) + "\n", style="magenta")
+    return text
+
+
 def _option_block(option: OptionResult) -> Text:
     text = Text()
     text.append(f"{STATUS_WORD[option.status]:<15}", style=STATUS_STYLE[option.status])
@@ -60,18 +76,16 @@ def _option_block(option: OptionResult) -> Text:
     if option.specialist_centre:
         text.append("  [specialist centre]", style="italic")
     text.append(f"\n{'':15}{option.headline}")
-    if option.status in {"candidate", "consider_after"} and option.met:
-        shown = ", ".join(c.statement for c in option.met[:4])
-        text.append(f"\n{'':15}met: {shown}", style="green")
+    judged = len(option.met) + len(option.not_met) + len(option.unknown)
+    if option.status in {"candidate", "consider_after"} and judged:
+        text.append(f"\n{'':15}criteria met: {len(option.met)} of {judged}", style="green")
     if option.unknown and option.status != "not_suitable":
-        shown = ", ".join(c.statement for c in option.unknown[:4])
+        shown = "; ".join(c.statement for c in option.unknown[:3])
         text.append(f"\n{'':15}unknown: {shown}", style="yellow")
-    flagged = [c for c in option.deciding if c.unverified]
+    flagged = [c for c in [*option.met, *option.deciding] if c.unverified]
     if flagged:
-        text.append(
-            f"\n{'':15}unverified threshold: " + "; ".join(c.statement for c in flagged),
-            style="magenta",
-        )
+        names = "; ".join(dict.fromkeys(c.statement for c in flagged))
+        text.append(f"\n{'':15}⚑ unverified threshold: {names}", style="magenta")
     return text
 
 
@@ -110,18 +124,29 @@ def render_terminal(assessment: Assessment, console: Console, *, show_all: bool 
         console.print(Text(f"warning: {warning}", style="yellow"))
 
     console.print(_scores_table(assessment))
+    console.print(_unverified_notes(assessment), end="")
 
     console.print(Text("Treatment options", style="bold underline"))
-    hidden = 0
-    for option in assessment.options:
-        if option.status == "not_suitable" and not show_all:
-            hidden += 1
-            continue
-        console.print(_option_block(option))
-    if hidden:
-        names = ", ".join(o.name for o in assessment.options if o.status == "not_suitable")
-        console.print(Text(f"Not suitable ({hidden}): {names}", style="dim"))
+    treatments = [o for o in assessment.options if o.group != "supportive"]
+    support = [o for o in assessment.options if o.group == "supportive"]
+    for option in treatments:
+        if option.status != "not_suitable" or show_all:
+            console.print(_option_block(option))
+    unsuitable = [o for o in treatments if o.status == "not_suitable"]
+    if unsuitable and not show_all:
+        applicable = [o.name for o in unsuitable if o.applicable]
+        other = len(unsuitable) - len(applicable)
+        if applicable:
+            console.print(Text("Not suitable: " + ", ".join(applicable), style="dim"))
+        if other:
+            console.print(
+                Text(f"Not used for this kind of case: {other} more options", style="dim")
+            )
         console.print(Text("(use --all to see the reasons for each)", style="dim"))
+    console.print(Text("\nSupport alongside any treatment", style="bold underline"))
+    for option in support:
+        if option.status != "not_suitable" or show_all:
+            console.print(_option_block(option))
 
     if assessment.missing_data:
         console.print(Text("\nMissing data (what to obtain, and why it matters)", style="bold"))
