@@ -114,7 +114,7 @@ def test_example_validates_cleanly(stem: str) -> None:
 @pytest.mark.parametrize("stem", IDS)
 def test_example_assesses_and_serialises(stem: str) -> None:
     a = assessed(stem)
-    dumped = a.model_dump()
+    dumped = a.model_dump(mode="json")
     json.dumps(dumped)  # the JSON output is plain data
     assert dumped["case"]["case_id"] == stem
     assert dumped["options"], "no options were assessed"
