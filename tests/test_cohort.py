@@ -172,6 +172,13 @@ def test_cases_with_and_without_child_rows_side_by_side() -> None:
     assert _disagreements(_parsed(documents)) == []
 
 
+def test_case_ids_must_be_unique() -> None:
+    table, children = generate_cohort(5, seed=1)
+    doubled = pl.concat([table, table])
+    with pytest.raises(ValueError, match="unique"):
+        evaluate_cohort(doubled, children)
+
+
 def test_only_keeps_the_requested_columns() -> None:
     table, children = generate_cohort(50, seed=1)
     wanted = [s.name for s in steps()][-3:]

@@ -497,13 +497,21 @@ def evaluate_cohort(
     """Every pipeline step over a cohort, as a lazy frame (call ``.collect()``).
 
     ``only`` limits the kept output columns (all step columns are computed as needed).
+    ``case_id`` must be unique: child rows are matched to their case by it (a table given
+    eagerly is checked here; with a lazy one, duplicates fail at collect with a length error).
     """
+    if (
+        isinstance(cases, pl.DataFrame)
+        and "case_id" in cases.columns
+        and cases["case_id"].n_unique() != cases.height
+    ):
+        raise ValueError("case_id must be unique in the case table")
     plan = _plan(steps())
     frame = conform(cases, CASE_SCHEMA)
     keys = frame.select("case_id")
-    # Each table's aggregates are joined onto the case ids alone (joining onto the whole case
-    # table would copy every column once per table), then set beside the cases: the joins keep
-    # the order of the cases.
+    # Each table's aggregates are computed in the order of the case ids alone (putting them
+    # onto the whole case table would copy every column once per table), then set beside the
+    # cases.
     per_table = [
         _aggregate(
             keys,

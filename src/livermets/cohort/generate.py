@@ -23,11 +23,11 @@ import datetime as dt
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import polars as pl
 
-from livermets.case.model import PRIMARY_SITES
+from livermets.case.model import PRIMARY_SITES, Care
 from livermets.case.units import quantity_kinds
 from livermets.cohort.engine import CASE_SCHEMA, CHILD_SCHEMAS
 
@@ -450,7 +450,7 @@ def _observed(r: _Random) -> list[pl.Expr]:
     responders = {"complete": 0.03, "partial": 0.35, "stable": 0.37, "progression": 0.25}
     response = r.choice("response", responders)
     lines = pl.col("_lines")
-    ehd = r.chance("ehd", _by("primary_site", _EXTRAHEPATIC_SHARE, 0.45))
+    ehd = r.chance("ehd", _by("primary_site", _EXTRAHEPATIC_SHARE, 0.4))
     ehd_listed = ehd & r.chance("ehd.listed", 0.8)
     bilirubin_doc = _measure(r, "bilirubin", "bilirubin", bilirubin, _BILIRUBIN_UNITS, 0.10)
     out: list[pl.Expr] = [
@@ -522,7 +522,7 @@ def _observed(r: _Random) -> list[pl.Expr]:
         # extrahepatic: "present" as written, the sites listed, "controllable" as written
         pl.when(ehd)
         .then(r.missing("ehd.present", pl.lit(True), 0.15))
-        .otherwise(r.missing("ehd.absent", pl.lit(False), 0.2))
+        .otherwise(r.missing("ehd.absent", pl.lit(False), 0.15))
         .alias("_ehd_present"),
         ehd_listed.alias("_ehd_listed"),
         pl.when(ehd)
@@ -1034,6 +1034,25 @@ class _Draw:
     extrahepatic: pl.DataFrame
     symptoms: pl.DataFrame
     investigations: pl.DataFrame
+    programmes: pl.DataFrame
+
+
+def _programme_names() -> tuple[str, ...]:
+    """Trials and specialist programmes a case may list (``care.programmes``), if the case
+    format has them."""
+    field = Care.model_fields.get("programmes")
+    if field is None:
+        return ()
+    (item,) = get_args(field.annotation)
+    return tuple(str(name) for name in get_args(item))
+
+
+def _programmes(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
+    names = _programme_names()
+    if not names:
+        return pl.LazyFrame(schema={"_idx": pl.UInt64, "programme": pl.String})
+    rates = {name: pl.lit(0.04 if name == "clinical_trial" else 0.005) for name in names}
+    return _flags(cases, seed, "programme", "programme", rates)
 
 
 def _draw(n: int, seed: int) -> _Draw:
@@ -1071,6 +1090,7 @@ def _draw(n: int, seed: int) -> _Draw:
         _extrahepatic(lazy, seed).collect(),
         symptoms.collect(),
         _investigations(lazy, seed).collect(),
+        _programmes(lazy, seed).collect(),
     )
 
 
@@ -1099,6 +1119,19 @@ def _conform(frame: pl.LazyFrame, schema: Mapping[str, pl.DataType]) -> list[pl.
     ]
 
 
+def _spread(n: int, grouped: pl.DataFrame) -> list[pl.Series]:
+    """Per-case columns from a frame with a row per case that has any (keyed by ``_idx``):
+    each value put at its case's position, null elsewhere (no join over the wide case table)."""
+    idx = grouped["_idx"]
+    return [
+        pl.repeat(None, n, dtype=grouped[name].dtype, eager=True)
+        .alias(name)
+        .scatter(idx, grouped[name])
+        for name in grouped.columns
+        if name != "_idx"
+    ]
+
+
 def generate_cohort(n: int, seed: int) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """``n`` synthetic cases as a case table and child tables, typed as ``cohort.engine`` reads.
 
@@ -1106,7 +1139,6 @@ def generate_cohort(n: int, seed: int) -> tuple[pl.DataFrame, dict[str, pl.DataF
     tables (``CHILD_SCHEMAS``) are keyed by ``case_id``. Deterministic for ``(n, seed)``.
     """
     draw = _draw(n, seed)
-    ids = draw.cases.lazy().select("_idx", "case_id")
     markers = draw.markers.lazy().with_columns(
         _tidy(pl.col("_v")).alias("_c"), _tidy(pl.col("_uln")).alias("_c_uln")
     )
@@ -1125,22 +1157,16 @@ def generate_cohort(n: int, seed: int) -> tuple[pl.DataFrame, dict[str, pl.DataF
             .alias("_sites_controllable"),
         )
     )
+    n = draw.cases.height
+    per_case = [
+        *_spread(n, _latest(markers, "cea", "cea_ng_ml", "cea_uln_ng_ml").collect()),
+        *_spread(n, _latest(markers, "ca19_9", "ca19_9_u_ml", "_ca19_9_uln").collect()),
+        *_spread(n, ehd_sites.collect()),
+    ]
     cases = (
         draw.cases.lazy()
         .with_columns(canonical)
-        .join(
-            _latest(markers, "cea", "cea_ng_ml", "cea_uln_ng_ml"),
-            on="_idx",
-            how="left",
-            maintain_order="left",
-        )
-        .join(
-            _latest(markers, "ca19_9", "ca19_9_u_ml", "_ca19_9_uln"),
-            on="_idx",
-            how="left",
-            maintain_order="left",
-        )
-        .join(ehd_sites, on="_idx", how="left", maintain_order="left")
+        .with_columns(per_case)
         .with_columns(
             (pl.col("sex") == "female").alias("female"),
             pl.col("_c_height").alias("height_cm"),
@@ -1180,9 +1206,8 @@ def generate_cohort(n: int, seed: int) -> tuple[pl.DataFrame, dict[str, pl.DataF
     cases = cases.select(_conform(cases, CASE_SCHEMA))
 
     def keyed(frame: pl.LazyFrame, table: str) -> pl.LazyFrame:
-        schema = CHILD_SCHEMAS[table]
-        joined = frame.join(ids, on="_idx", how="left", maintain_order="left")
-        return joined.select(_conform(joined, schema))
+        with_ids = frame.with_columns(pl.lit(draw.cases["case_id"]).gather(pl.col("_idx")))
+        return with_ids.select(_conform(with_ids, CHILD_SCHEMAS[table]))
 
     mask = pl.col("_mask")
     lesions = draw.lesions.lazy().with_columns(
@@ -1195,14 +1220,22 @@ def generate_cohort(n: int, seed: int) -> tuple[pl.DataFrame, dict[str, pl.DataF
         mask.bitwise_count_ones().cast(pl.Int64).alias("segment_count"),
         *(((mask & bit) != 0).alias(f"segment_{s}") for s, bit in _SEGMENT_BIT.items()),
     )
-    children = {
-        "lesions": keyed(lesions, "lesions"),
-        "markers": keyed(markers.rename({"_c": "value", "_c_uln": "uln"}), "markers"),
-        "extrahepatic": keyed(draw.extrahepatic.lazy(), "extrahepatic"),
-        "symptoms": keyed(draw.symptoms.lazy(), "symptoms"),
-        "investigations": keyed(draw.investigations.lazy(), "investigations"),
+    made = {
+        "lesions": lesions,
+        "markers": markers.rename({"_c": "value", "_c_uln": "uln"}),
+        "extrahepatic": draw.extrahepatic.lazy(),
+        "symptoms": draw.symptoms.lazy(),
+        "investigations": draw.investigations.lazy(),
+        "programmes": draw.programmes.lazy(),
     }
-    return cases.collect(), {table: frame.collect() for table, frame in children.items()}
+    children = {
+        table: keyed(frame, table) for table, frame in made.items() if table in CHILD_SCHEMAS
+    }
+    # a child table this generator does not know (yet) is empty
+    return cases.collect(), {
+        table: children[table].collect() if table in children else pl.DataFrame(schema=schema)
+        for table, schema in CHILD_SCHEMAS.items()
+    }
 
 
 # --- case documents ---------------------------------------------------------------------------
@@ -1404,6 +1437,7 @@ def _document(
         "symptoms": [s["symptom"] for s in children["symptoms"].get(idx, [])],
         "acute_problems": [] if row["acute_problem"] is None else [row["acute_problem"]],
         "care": {
+            "programmes": [p["programme"] for p in children["programmes"].get(idx, [])],
             "discussed_at_hpb_mdt": row["discussed_at_hpb_mdt"],
             "wants_active_treatment": row["wants_active_treatment"],
         },
@@ -1432,5 +1466,6 @@ def generate_cases(n: int, seed: int) -> list[dict[str, Any]]:
         "extrahepatic": _grouped(draw.extrahepatic),
         "symptoms": _grouped(draw.symptoms),
         "investigations": _grouped(draw.investigations),
+        "programmes": _grouped(draw.programmes),
     }
     return [_document(row, children) for row in draw.cases.to_dicts()]
