@@ -34,9 +34,25 @@ IDS = [p.stem for p in CASE_FILES]
 
 # clinical_logic.md A.2: every primary named in the seeds (sarcoma is "named only").
 SEED_PRIMARIES = {
-    "colorectal", "breast", "lung_nsclc", "lung_sclc", "pancreas", "stomach", "oesophagus",
-    "kidney", "melanoma_cutaneous", "melanoma_uveal", "neuroendocrine", "gist", "ovary",
-    "uterus", "cervix", "bladder", "prostate", "cholangiocarcinoma", "sarcoma",
+    "colorectal",
+    "breast",
+    "lung_nsclc",
+    "lung_sclc",
+    "pancreas",
+    "stomach",
+    "oesophagus",
+    "kidney",
+    "melanoma_cutaneous",
+    "melanoma_uveal",
+    "neuroendocrine",
+    "gist",
+    "ovary",
+    "uterus",
+    "cervix",
+    "bladder",
+    "prostate",
+    "cholangiocarcinoma",
+    "sarcoma",
 }
 
 RESECTABLE_SEED = "colorectal-two-right-lobe-resectable"
@@ -133,7 +149,10 @@ def _cea_series_above_uln(case: Case) -> bool:
 # Scores that must be computed whenever a case records their inputs ("computable").
 COMPUTABLE: dict[str, Callable[[Case], bool]] = {
     "child_pugh": lambda c: _has(
-        c.labs.bilirubin, c.labs.albumin, c.labs.inr, c.liver_function.ascites,
+        c.labs.bilirubin,
+        c.labs.albumin,
+        c.labs.inr,
+        c.liver_function.ascites,
         c.liver_function.encephalopathy_grade,
     ),
     "albi": lambda c: _has(c.labs.bilirubin, c.labs.albumin),
@@ -144,21 +163,33 @@ COMPUTABLE: dict[str, Callable[[Case], bool]] = {
         c.labs.creatinine, c.labs.bilirubin, c.labs.inr, c.labs.sodium, c.liver_function.dialysis
     ),
     "meld_3_0": lambda c: _has(
-        c.patient.sex, c.patient.age_years, c.labs.creatinine, c.labs.bilirubin, c.labs.inr,
-        c.labs.sodium, c.labs.albumin, c.liver_function.dialysis,
+        c.patient.sex,
+        c.patient.age_years,
+        c.labs.creatinine,
+        c.labs.bilirubin,
+        c.labs.inr,
+        c.labs.sodium,
+        c.labs.albumin,
+        c.liver_function.dialysis,
     ),
-    "fib4": lambda c: _has(c.labs.ast, c.labs.alt, c.labs.platelets)
-    and (c.patient.age_years or 0) >= 35,
+    "fib4": lambda c: (
+        _has(c.labs.ast, c.labs.alt, c.labs.platelets) and (c.patient.age_years or 0) >= 35
+    ),
     "apri": lambda c: _has(c.labs.ast, c.labs.platelets) and c.labs.ast.uln is not None,
     "bsa": lambda c: _has(c.patient.height, c.patient.weight),
     "total_liver_volume": lambda c: _has(c.patient.height, c.patient.weight),
-    "tumour_burden_score": lambda c: bool(c.liver.lesions)
-    and all(les.diameter is not None for les in c.liver.lesions),
-    "sflr": lambda c: c.volumetry.sflr_percent is not None
-    or _has(c.volumetry.flr_volume, c.patient.height, c.patient.weight),
+    "tumour_burden_score": lambda c: (
+        bool(c.liver.lesions) and all(les.diameter is not None for les in c.liver.lesions)
+    ),
+    "sflr": lambda c: (
+        c.volumetry.sflr_percent is not None
+        or _has(c.volumetry.flr_volume, c.patient.height, c.patient.weight)
+    ),
     "pve_hypertrophy": lambda c: _has(
-        c.volumetry.sflr_pre_pve_percent, c.volumetry.sflr_post_pve_percent,
-        c.volumetry.pve_date, c.volumetry.post_pve_scan_date,
+        c.volumetry.sflr_pre_pve_percent,
+        c.volumetry.sflr_post_pve_percent,
+        c.volumetry.pve_date,
+        c.volumetry.post_pve_scan_date,
     ),
     "karnofsky_from_ecog": lambda c: c.performance.ecog is not None,
     "ecog_from_karnofsky": lambda c: c.performance.karnofsky is not None,
@@ -209,22 +240,9 @@ def top_cases() -> dict[str, list[str]]:
     return tops
 
 
-# Options that no realistic case can make the top candidate with the knowledge files as they
-# are (reported to the options authors): whenever one is a candidate, another option that is
-# also a candidate ranks above it (add-ons to a chemotherapy backbone, or a variant of
-# resection), and no direction names it.
-_OUTRANKED = "whenever it is a candidate, {other} is one too and ranks above it; " \
-    "no direction names it"
-NOT_TOP_BY_DESIGN: dict[str, str] = {
-    "anti_egfr": _OUTRANKED.format(other="chemotherapy"),
-    "anti_angiogenic": _OUTRANKED.format(other="chemotherapy or immunotherapy"),
-    "her2_directed": _OUTRANKED.format(other="chemotherapy"),
-    "kras_g12c_inhibitor": _OUTRANKED.format(other="chemotherapy"),
-    "hepatic_arterial_infusion": _OUTRANKED.format(other="chemotherapy"),
-    "resection_with_ablation": _OUTRANKED.format(other="resection"),
-    "alpps": "never a candidate: it requires the remnant to be too small "
-    "(pve.remnant_too_small) and adequate (resection.sflr_adequate) at once",
-}
+# Options that no realistic case can make the top candidate, with the reason (none today: every
+# option is the first candidate, or named by the proposed direction, in some example).
+NOT_TOP_BY_DESIGN: dict[str, str] = {}
 
 
 def _option_params() -> list[Any]:

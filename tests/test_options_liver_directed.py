@@ -50,7 +50,11 @@ SURGICAL = (
     "alpps",
     "liver_transplant",
 )
-NEVER_CANDIDATE = ("histotripsy", "electrochemotherapy", "ethanol_injection", "alpps")
+# candidates only within a trial or specialist programme recorded in care.programmes, which
+# the grid never records
+NEVER_CANDIDATE = ("histotripsy", "electrochemotherapy", "ethanol_injection")
+# the remnant-growth steps exist for a remnant that is too small
+GROWTH_STEPS = ("portal_vein_embolisation", "alpps", "liver_transplant")
 
 # --------------------------------------------------------------------------------------------
 # Case builders
@@ -309,11 +313,15 @@ def test_our_sources_file_loads_and_every_entry_is_cited() -> None:
 
 def test_emerging_options_say_so_in_summary_and_requirement() -> None:
     rules = registry()
-    for option_id in ("histotripsy", "electrochemotherapy"):
+    for option_id, programme in (
+        ("histotripsy", "histotripsy.programme"),
+        ("electrochemotherapy", "ect.programme"),
+    ):
         decl = rules.options[option_id].decl
         assert decl.summary.startswith("Emerging")
         assert "trial" in decl.summary
-        assert "emerging.trial_or_programme" in decl.requires
+        assert programme in decl.requires
+        assert "care.programmes" in (rules.criteria[programme].decl.note or "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,7 +352,7 @@ def test_bilobar_with_small_remnant_resection_after_pve() -> None:
     assert got["resection"] == "consider_after"
     assert got["portal_vein_embolisation"] == "candidate"
     assert got["two_stage_hepatectomy"] == "consider_after"
-    assert got["alpps"] == "consider_after"
+    assert got["alpps"] == "candidate"  # the other growth step, for expert centres
     options = {o.id: o for o in assess(case_from_data(bilobar_colorectal())).options}
     assert options["resection"].after == ["portal vein embolisation"]
     assert "first-stage clearance" in options["two_stage_hepatectomy"].after[0]
@@ -384,7 +392,7 @@ def test_slow_growth_after_pve_is_flagged() -> None:
     got = statuses(data)
     assert got["resection"] == "consider_after"
     assert got["portal_vein_embolisation"] == "not_suitable"  # already done
-    assert got["alpps"] == "consider_after"  # rescue
+    assert got["alpps"] == "candidate"  # rescue ALPPS after too little growth
 
 
 def test_threshold_follows_the_liver_after_extensive_chemotherapy() -> None:
@@ -584,7 +592,7 @@ def test_surgery_never_candidate_when_unsafe(grid_rows: list[Any]) -> None:
             if liver == "C" or ehd == "uncontrolled" or (ecog is not None and ecog >= 3):
                 assert got == "not_suitable", (base, liver, ecog, ehd, option, got)
                 checked += 1
-            if option != "liver_transplant" and row["sflr__category"] == "inadequate":
+            if option not in GROWTH_STEPS and row["sflr__category"] == "inadequate":
                 assert got != "candidate", (base, liver, ecog, ehd, option)
     assert checked > 500
 

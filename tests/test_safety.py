@@ -117,7 +117,8 @@ def test_safety_invariants(data: dict[str, Any]) -> None:
         status = by_id[option_id].status
         if child_pugh == "C" or uncontrolled or (ecog is not None and ecog >= 3):
             assert status != "candidate", (option_id, child_pugh, uncontrolled, ecog)
-        if sflr == "inadequate" and option_id != "liver_transplant":
+        # ALPPS is itself a remnant-growth step (like PVE), so it is for a remnant too small
+        if sflr == "inadequate" and option_id not in {"liver_transplant", "alpps"}:
             assert status != "candidate", (option_id, "inadequate remnant")
         # missing critical data never yields candidate
         if child_pugh is None or ecog is None or not ehd:

@@ -53,6 +53,7 @@ _TABLE_LABELS = {
     "extrahepatic": "extrahepatic disease sites",
     "symptoms": "symptoms",
     "investigations": "investigations done",
+    "programmes": "trials or specialist programmes arranged",
 }
 
 
@@ -309,7 +310,9 @@ def _direction(code: str, row: Row) -> DirectionResult:
             reasons.append(f"{r.statement}: {r.result.replace('_', ' ')}")
         elif ref in rules.options:
             o = rules.options[ref]
-            reasons.append(f"{o.decl.name}: {str(row.get(o.column)).replace('_', ' ')}")
+            status = row.get(o.column)
+            if status != "not_suitable":  # name what supports the direction, not what is shut
+                reasons.append(f"{o.decl.name}: {_option_result(o, row).headline}")
     if decl.list_missing:
         rule = parse_rule(decl.rule, child_tables=CHILD_TABLES)
         items = missing_inputs(rule, row)

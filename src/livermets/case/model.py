@@ -478,7 +478,23 @@ AcuteProblem = Literal[
 ]
 
 
+Programme = Literal[
+    "clinical_trial",
+    "histotripsy",
+    "electrochemotherapy",
+    "ethanol_injection",
+    "hai_pump",
+    "irreversible_electroporation",
+    "percutaneous_hepatic_perfusion",
+]
+
+
 class Care(_Strict):
+    programmes: list[Programme] = Field(
+        default_factory=list,
+        description="Trials or specialist programmes arranged or open to this patient "
+        "(emerging or niche treatments are candidates only within one).",
+    )
     discussed_at_hpb_mdt: bool | None = Field(
         default=None, description="A specialist liver (HPB) MDT or liver surgeon has reviewed it."
     )

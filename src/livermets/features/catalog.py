@@ -272,6 +272,7 @@ CHILD_FEATURES: dict[str, tuple[Feature, ...]] = {
         ),
     ),
     "symptoms": (_f("symptom", "str", "symptom", "symptoms[]"),),
+    "programmes": (_f("programme", "str", "trial or specialist programme", "care.programmes[]"),),
     "investigations": (
         _f("investigation", "str", "investigation", "investigations[].type"),
         _f("day", "int", "investigation date", "investigations[].date"),

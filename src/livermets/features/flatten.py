@@ -181,6 +181,7 @@ def flatten(case: Case) -> Row:
         ],
         "extrahepatic": [{"site": s.site, "controllable": s.controllable} for s in ehd.sites],
         "symptoms": [{"symptom": s} for s in case.symptoms],
+        "programmes": [{"programme": p} for p in case.care.programmes],
         "investigations": [
             {"investigation": i.type, "day": day_number(i.date)} for i in case.investigations
         ],
