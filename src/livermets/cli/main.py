@@ -16,8 +16,10 @@ app = typer.Typer(
 
 def _register() -> None:
     # Importing a command module registers its commands on ``app``.
-    from livermets.cli import commands_case  # noqa: F401
-    from livermets.cli import commands_patient  # noqa: F401
+    from livermets.cli import (
+        commands_case,  # noqa: F401
+        commands_patient,  # noqa: F401
+    )
 
 
 def run() -> None:
