@@ -6,10 +6,11 @@ columns and types of ``features.catalog``), for a million cases in a few seconds
 that run one case at a time. Both come from one draw, so ``generate_cohort(n, seed)`` is what
 flattening the documents of ``generate_cases(n, seed)`` gives (up to unit-conversion rounding).
 
-Randomness is vectorised in polars without numpy: every value is a SplitMix64 hash of (row key,
-stream name, seed), computed with wrapping 64-bit integer arithmetic. The output therefore
-depends only on ``(n, seed)`` -- not on the machine, thread count or polars version -- and the
-first cases of a cohort are the same whatever ``n`` is.
+Randomness is vectorised in polars without numpy: every random number is a SplitMix64 hash of
+(row key, stream name, seed), computed with wrapping 64-bit integer arithmetic, so the random
+bits depend only on the seed and the row -- not on the machine, thread count or polars version
+(values shaped through floating-point ``log``/``pow`` could at most differ in a last bit
+between maths libraries) -- and the first cases of a cohort are the same whatever ``n`` is.
 
 The distributions are plausible, not fitted: primaries weighted like liver-metastasis referral
 series (colorectal about half), geometric-like lesion counts with a long tail, log-normal sizes,
@@ -20,6 +21,7 @@ field missing at a plausible rate. Nothing clinical is decided here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -95,8 +97,6 @@ class _Random:
 
     def geometric(self, name: str, p: float) -> pl.Expr:
         """1, 2, 3, ... with P(k) = p (1-p)^(k-1)."""
-        import math
-
         return (self.u(name).log() / math.log1p(-p)).floor().cast(pl.Int64) + 1
 
     def choice(self, name: str, weights: Mapping[Any, float]) -> pl.Expr:
@@ -105,16 +105,6 @@ class _Random:
     def missing(self, name: str, expr: pl.Expr, rate: float | pl.Expr) -> pl.Expr:
         """``expr``, or null (unknown) at the given rate."""
         return pl.when(self.u("missing:" + name) >= rate).then(expr)
-
-
-def _lit(value: Any) -> pl.Expr:
-    if isinstance(value, bool):
-        return pl.lit(value, dtype=pl.Boolean)
-    if isinstance(value, int):
-        return pl.lit(value, dtype=pl.Int64)
-    if isinstance(value, float):
-        return pl.lit(value, dtype=pl.Float64)
-    return pl.lit(value, dtype=pl.String)
 
 
 def _pick(u: pl.Expr, weights: Mapping[Any, float]) -> pl.Expr:
@@ -213,7 +203,10 @@ _SITES = (
 _SITE_WEIGHTS = dict(zip(_SITES, (0.35, 0.25, 0.13, 0.10, 0.02, 0.04, 0.05, 0.06), strict=True))
 _SITE_CONTROLLABLE = dict(zip(_SITES, (0.6, 0.4, 0.3, 0.2, 0.3, 0.5, 0.5, 0.3), strict=True))
 _SYMPTOMS = {
+    "tiredness": 0.15,
     "right_upper_pain": 0.12,
+    "nausea": 0.05,
+    "swollen_tummy": 0.02,
     "recent_unexplained_weight_loss": 0.10,
     "jaundice": 0.03,
     "itching": 0.03,
@@ -239,7 +232,6 @@ _INVESTIGATIONS = {
     "laparoscopy": 0.02,
     "primary_biopsy": 0.30,
 }
-# (marker, primaries where it is usually measured, median when raised, decimals)
 _MARKERS: dict[str, tuple[dict[str, float], float, int, float]] = {
     # marker: (P(measured) by primary, median value, decimals, ULN)
     "cea": (
@@ -355,7 +347,6 @@ _PLAIN: dict[str, tuple[_Unit, ...]] = {
     "alp": (_Unit("U/L", 1.0, 0),),
     "liver_volume": (_Unit("mL", 1.0, 0),),
 }
-_DIAMETER_UNITS = (_Unit("cm", 0.7, 1), _Unit("mm", 0.3, 0))
 # (document field, quantity kind, units) for every converted case-level quantity
 _MEASURED: tuple[tuple[str, str, tuple[_Unit, ...]], ...] = (
     ("height", "height", _HEIGHT_UNITS),
