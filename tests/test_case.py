@@ -124,6 +124,7 @@ def test_lesion_size_in_mm_or_cm() -> None:
         (with_("schema_version", "2.0"), "schema_version", "'2.0' is not allowed"),
         (with_("primary", {"site": "breast", "side": "left"}), "primary", "colorectal"),
         ([1, 2], "", "must be a JSON/YAML object"),
+        (with_("symptoms", ["jaundice", "headache"]), "symptoms", "not a known symptom id"),
     ],
 )
 def test_bad_input_names_the_field(data: Any, field: str, words: str) -> None:
@@ -205,3 +206,38 @@ def test_schema_is_a_json_schema_with_units() -> None:
     assert schema["title"] == "livermets case"
     assert "primary" in schema["required"]
     assert "µmol/L" in json.dumps(schema, ensure_ascii=False)
+
+
+def test_case_format_doc_names_every_field() -> None:
+    """docs/case-format.md stays true: every field of every section is documented."""
+    from pathlib import Path
+
+    from pydantic import BaseModel
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "case-format.md").read_text("utf-8")
+    seen: set[type[BaseModel]] = set()
+
+    def walk(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            assert f"| `{name}` |" in doc, f"{model.__name__}.{name} is not in docs/case-format.md"
+            for arg in _types_in(field.annotation):
+                if (
+                    isinstance(arg, type)
+                    and issubclass(arg, BaseModel)
+                    and not hasattr(arg, "KIND")
+                ):
+                    walk(arg)
+
+    walk(Case)
+
+
+def _types_in(annotation: Any) -> list[Any]:
+    import typing
+
+    found = [annotation]
+    for arg in typing.get_args(annotation):
+        found += _types_in(arg)
+    return found

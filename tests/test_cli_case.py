@@ -115,3 +115,18 @@ def test_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "performance.ecog" in done.stderr
+
+
+def test_assessment_json_doc_is_true() -> None:
+    """docs/assessment-json.md names every top-level field and every direction code."""
+    from livermets.assessment.model import Assessment
+    from livermets.assessment.pipeline import guidance
+    from livermets.scores.registry import SCORES
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "assessment-json.md").read_text("utf-8")
+    for name in Assessment.model_fields:
+        assert f"`{name}`" in doc, name
+    for direction in guidance().directions:
+        assert f"`{direction.code}`" in doc, direction.code
+    for score in SCORES:
+        assert f"`{score.id}`" in doc, score.id

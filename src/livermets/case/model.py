@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from functools import cache
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from livermets.case.units import UnitError, quantity_kinds, to_canonical
+from livermets.knowledge import load_yaml
 
 SCHEMA_VERSION = "1.0"
 
@@ -529,8 +539,28 @@ class Case(_Strict):
     sirt_workup: SirtWorkup = Field(default_factory=SirtWorkup)
     investigations: list[Investigation] = Field(default_factory=list)
     symptoms: list[str] = Field(
-        default_factory=list, description="Symptom ids (see `livermets symptoms --list`)."
+        default_factory=list,
+        description="Symptom ids, as in the symptom checker (knowledge/symptoms.yaml), "
+        "e.g. jaundice, itching, right_upper_pain, swollen_tummy.",
     )
     acute_problems: list[AcuteProblem] = Field(default_factory=list)
     care: Care = Field(default_factory=Care)
     notes: str | None = None
+
+    @field_validator("symptoms")
+    @classmethod
+    def _known_symptoms(cls, value: list[str]) -> list[str]:
+        known = symptom_ids()
+        for symptom in value:
+            if symptom not in known:
+                raise ValueError(
+                    f"{symptom!r} is not a known symptom id; expected one of: "
+                    + ", ".join(sorted(known))
+                )
+        return value
+
+
+@cache
+def symptom_ids() -> frozenset[str]:
+    """The symptom vocabulary shared with the symptom checker (``knowledge/symptoms.yaml``)."""
+    return frozenset(str(s["id"]) for s in load_yaml("symptoms.yaml")["symptoms"])
