@@ -29,7 +29,7 @@ from typing import Any, get_args
 
 import polars as pl
 
-from livermets.case.model import PRIMARY_SITES, Care
+from livermets.case.model import PRIMARY_SITES, Care, symptom_ids
 from livermets.case.units import quantity_kinds
 from livermets.cohort.engine import CASE_SCHEMA, CHILD_SCHEMAS
 
@@ -1070,8 +1070,13 @@ def _draw(n: int, seed: int) -> _Draw:
         .collect()
     )
     lazy = frame.lazy()
+    known = symptom_ids()  # only ids the case format accepts
     symptoms = _flags(
-        lazy, seed, "symptom", "symptom", {s: pl.lit(p) for s, p in _SYMPTOMS.items()}
+        lazy,
+        seed,
+        "symptom",
+        "symptom",
+        {s: pl.lit(p) for s, p in _SYMPTOMS.items() if s in known},
     )
     # one at a time: collect_all runs them concurrently, which costs more on two cores
     return _Draw(
