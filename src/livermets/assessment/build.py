@@ -119,7 +119,18 @@ def _outcome(value: Any) -> CriterionOutcome:
     return "unknown" if value is None else ("met" if value else "not_met")
 
 
-def _criterion_result(criterion: Criterion, row: Row) -> CriterionResult:
+class _Memo:
+    """Per-case caches: a criterion or option is put into words once, however often shown."""
+
+    def __init__(self) -> None:
+        self.criteria: dict[str, CriterionResult] = {}
+        self.options: dict[str, OptionResult] = {}
+
+
+def _criterion_result(criterion: Criterion, row: Row, memo: _Memo) -> CriterionResult:
+    known = memo.criteria.get(criterion.id)
+    if known is not None:
+        return known
     value = row.get(criterion.column)
     outcome = _outcome(value)
     missing: list[str] = []
@@ -129,7 +140,8 @@ def _criterion_result(criterion: Criterion, row: Row) -> CriterionResult:
             if criterion.decl.obtain
             else missing_inputs(criterion.expr, row)
         )
-    return CriterionResult(
+    # model_construct: every value here is made by this module, already of the right type
+    result = CriterionResult.model_construct(
         id=criterion.id,
         statement=criterion.decl.statement,
         result=outcome,
@@ -137,19 +149,29 @@ def _criterion_result(criterion: Criterion, row: Row) -> CriterionResult:
         unverified=criterion.decl.unverified,
         sources=list(criterion.decl.sources),
     )
+    memo.criteria[criterion.id] = result
+    return result
 
 
 def _refs(ids: list[str] | tuple[str, ...]) -> list[SourceRef]:
+    return list(_source_refs(tuple(ids)))
+
+
+@cache
+def _source_refs(ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
     known = sources()
-    return [SourceRef(id=i, citation=known[i].citation) for i in ids if i in known]
+    return tuple(SourceRef(id=i, citation=known[i].citation) for i in ids if i in known)
 
 
-def _option_result(option: Option, row: Row) -> OptionResult:
+def _option_result(option: Option, row: Row, memo: _Memo) -> OptionResult:
+    done = memo.options.get(option.id)
+    if done is not None:
+        return done
     rules = registry()
     decl = option.decl
     status = row[option.column]
     results = {
-        cid: _criterion_result(rules.criteria[cid], row)
+        cid: _criterion_result(rules.criteria[cid], row, memo)
         for cid in [*decl.applies, *decl.requires, *decl.excludes]
     }
     fixable = option.fixable()
@@ -193,7 +215,7 @@ def _option_result(option: Option, row: Row) -> OptionResult:
     met = [r for c, r in results.items() if r.result == "met" and c not in decl.excludes]
     not_met = [r for c, r in results.items() if r.result == "not_met" and c not in decl.excludes]
     not_met += excluded
-    return OptionResult(
+    result = OptionResult.model_construct(
         id=decl.id,
         name=decl.name,
         group=decl.group,
@@ -205,12 +227,16 @@ def _option_result(option: Option, row: Row) -> OptionResult:
         met=met,
         not_met=not_met,
         unknown=unknown,
-        considerations=[_criterion_result(rules.criteria[c], row) for c in decl.considerations],
+        considerations=[
+            _criterion_result(rules.criteria[c], row, memo) for c in decl.considerations
+        ],
         obtain=obtain,
         specialist_centre=decl.specialist_centre,
         applicable=all(results[c].result != "not_met" for c in decl.applies),
         sources=_refs(decl.sources),
     )
+    memo.options[option.id] = result
+    return result
 
 
 def _negated(result: CriterionResult) -> str:
@@ -300,25 +326,25 @@ def _brief(case: Case, row: Row) -> CaseBrief:
     )
 
 
-def _direction(code: str, row: Row) -> DirectionResult:
+def _direction(code: str, row: Row, memo: _Memo) -> DirectionResult:
     rules = registry()
     decl = next(d for d in guidance().directions if d.code == code)
     reasons: list[str] = []
     for ref in decl.explain:
         if ref in rules.criteria:
-            r = _criterion_result(rules.criteria[ref], row)
+            r = _criterion_result(rules.criteria[ref], row, memo)
             reasons.append(f"{r.statement}: {r.result.replace('_', ' ')}")
         elif ref in rules.options:
             o = rules.options[ref]
             status = row.get(o.column)
             if status != "not_suitable":  # name what supports the direction, not what is shut
-                reasons.append(f"{o.decl.name}: {_option_result(o, row).headline}")
+                reasons.append(f"{o.decl.name}: {_option_result(o, row, memo).headline}")
     if decl.list_missing:
         rule = parse_rule(decl.rule, child_tables=CHILD_TABLES)
         items = missing_inputs(rule, row)
         for option in rules.options.values():
             if option.column in rule.columns() and row.get(option.column) == "needs_data":
-                items += [i for i in _option_result(option, row).obtain if i not in items]
+                items += [i for i in _option_result(option, row, memo).obtain if i not in items]
         reasons += [f"missing: {item}" for item in items]
     return DirectionResult(
         code=decl.code,
@@ -333,17 +359,18 @@ def build_assessment(case: Case, row: Row) -> Assessment:
     """Words for one evaluated case."""
     rules = registry()
     g = guidance()
+    memo = _Memo()
     options = sorted(
-        (_option_result(o, row) for o in rules.options.values()),
+        (_option_result(o, row, memo) for o in rules.options.values()),
         key=lambda r: (
             ("candidate", "consider_after", "needs_data", "not_suitable").index(r.status),
             rules.options[r.id].decl.rank,
         ),
     )
     lead_code = row.get(LEAD_DIRECTION)
-    lead = _direction(lead_code, row) if lead_code else None
+    lead = _direction(lead_code, row, memo) if lead_code else None
     alternatives = [
-        _direction(d.code, row)
+        _direction(d.code, row, memo)
         for d in g.directions
         if d.code != lead_code and row.get(direction_column(d.code))
     ][:3]

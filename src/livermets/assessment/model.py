@@ -28,6 +28,8 @@ class _Out(BaseModel):
 
 
 class SourceRef(_Out):
+    model_config = ConfigDict(extra="forbid", frozen=True)  # shared between assessments
+
     id: str
     citation: str
 
@@ -52,6 +54,8 @@ CriterionOutcome = Literal["met", "not_met", "unknown"]
 
 
 class CriterionResult(_Out):
+    model_config = ConfigDict(extra="forbid", frozen=True)  # shared by the options citing it
+
     id: str
     statement: str
     result: CriterionOutcome
