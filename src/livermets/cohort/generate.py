@@ -29,7 +29,7 @@ from typing import Any, get_args
 
 import polars as pl
 
-from livermets.case.model import PRIMARY_SITES, Care, symptom_ids
+from livermets.case.model import PRIMARY_SITES, Care, ExtrahepaticSiteName, symptom_ids
 from livermets.case.units import quantity_kinds
 from livermets.cohort.engine import CASE_SCHEMA, CHILD_SCHEMAS
 
@@ -190,16 +190,7 @@ _EXTRAHEPATIC_SHARE = {
     "pancreas": 0.40,
     "melanoma_cutaneous": 0.55,
 }
-_SITES = (
-    "lung",
-    "lymph_nodes",
-    "peritoneum",
-    "bone",
-    "brain",
-    "adrenal",
-    "primary_site_recurrence",
-    "other",
-)
+_SITES: tuple[str, ...] = get_args(ExtrahepaticSiteName)  # the case format's own list
 _SITE_WEIGHTS = dict(zip(_SITES, (0.35, 0.25, 0.13, 0.10, 0.02, 0.04, 0.05, 0.06), strict=True))
 _SITE_CONTROLLABLE = dict(zip(_SITES, (0.6, 0.4, 0.3, 0.2, 0.3, 0.5, 0.5, 0.3), strict=True))
 _SYMPTOMS = {
