@@ -6,6 +6,14 @@ numbering of sources, and the suggested questions for the meeting (one per open 
 missing item or unverified deciding criterion). Pure: no I/O beyond reading the package's own
 templates, no clock; the same assessment always gives the same text.
 
+The screen view and the Markdown keep everything. The printed page (the HTML's print CSS)
+keeps to one A4 page by leaving the details to the screen: the direction with its reasons,
+urgent and action prompts, scores with their categories, every open option with its status
+and headline, the missing-data checklist and the notice always print; criteria, study
+figures, score notes and sources print only in short. The view marks what prints (``printed``
+on questions and sources) and carries the short forms (``paper_*``, ``needed_for_short``,
+``unused``); print CSS hides the rest.
+
 Templates live in ``livermets/render/templates`` (package data). HTML is autoescaped; in
 Markdown every value is escaped for Markdown by the environment's ``finalize`` hook, so text
 from a case (a case id such as ``<b>x</b>``) can never become markup in either document.
@@ -16,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -45,6 +54,15 @@ STATUS_MARK = {"candidate": "✓", "consider_after": "→", "needs_data": "?", "
 PROMPT_WORD = {"urgent": "URGENT", "action": "ACTION", "info": "NOTE"}
 OUTCOME_MARK = {"met": "✓", "not_met": "✗", "unknown": "?"}
 OUTCOME_WORD = {"met": "met", "not_met": "not met", "unknown": "unknown"}
+
+# On paper: the most useful suggested questions (see ``_RANK``), at most this many and this
+# many characters in all (the first always prints), and for each missing item the first few
+# options it is needed for.
+PRINT_QUESTIONS = 6
+PRINT_QUESTION_CHARS = 600
+PRINT_QUESTION_LONG = 160
+PRINT_NEEDED_FOR = 1
+PRINT_OBTAIN_CHARS = 60
 
 # ---------------------------------------------------------------------------------------------
 # The view: what the templates show, already worded and numbered.
@@ -78,8 +96,10 @@ class OptionView:
     word: str
     mark: str
     headline: str
+    paper_headline: str  # the headline with a long list to obtain cut to "N items, see ..."
     detail: str  # after what (consider after) or what to obtain (needs data), else ""
     specialist_centre: bool
+    unverified: bool  # a deciding criterion has an unverified threshold
     refs: list[int]
     met_count: int
     criteria_count: int
@@ -96,6 +116,7 @@ class ClosedGroup:
     names: list[str]
     deciding: list[Criterion]
     headline: str
+    applicable: bool  # False: not used for this kind of case (printed as names only)
 
 
 @dataclass(frozen=True)
@@ -103,6 +124,7 @@ class DirectionView:
     label: str
     summary: str
     reasons: list[str]
+    paper_reasons: str  # the reasons as one run, "missing: a; missing: b" as "missing: a; b"
     refs: list[int]
 
 
@@ -140,6 +162,7 @@ class MissingGroup:
     items: list[str]
     needed_for: list[str]
     only_closed: bool  # needed only for options that are already not suitable
+    needed_for_short: str  # on paper: the first few of needed_for, then "and N more"
 
 
 @dataclass(frozen=True)
@@ -149,6 +172,13 @@ class FactorView:
     statement: str
     figures: str | None
     refs: list[int]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    paper_text: str  # the printed wording (shorter for a long question on thresholds)
+    printed: bool  # among the most useful few that the printed page has room for
 
 
 @dataclass(frozen=True)
@@ -174,15 +204,17 @@ class ReportView:
     notes: list[PromptView]
     resectability: list[OptionView]
     options: list[OptionView]
-    closed: list[ClosedGroup]
+    closed: list[ClosedGroup]  # applicable groups first, then those not used for this case
     closed_count: int
+    unused: list[str]  # names of the not-suitable options not used for this kind of case
     scores: list[ScoreView]
     uncomputable: list[ScoreView]
     missing: list[MissingGroup]
     missing_closed: list[MissingGroup]
     workup: list[Checklist]
     prognosis: list[FactorView]
-    questions: list[str]
+    questions: list[Question]
+    questions_unprinted: int
     sources: list[SourceView]
     uncited: int
     unprinted: int  # sources not listed on paper: uncited, or cited only in collapsed details
@@ -194,7 +226,8 @@ class _Citations:
     """Numbers sources in the order they are first cited on the page.
 
     Everything printed is cited first (in page order); ``detail_phase`` then marks later
-    citations as coming only from the collapsed details, so print can leave them out.
+    citations as coming only from what the screen shows (and paper leaves out), so the
+    printed list of sources can leave them out too.
     """
 
     def __init__(self, known: Iterable[SourceRef]) -> None:
@@ -279,14 +312,32 @@ def _lines(
     ]
 
 
-def _option(option: OptionResult, cites: _Citations) -> OptionView:
-    """The compact part of an open option (cited as printed)."""
+def _paper_headline(option: OptionResult, checklist: AbstractSet[str]) -> str:
+    """The headline, with a long list of data to obtain counted instead of spelled out when
+    every item of it is on the missing-data checklist (which prints in full)."""
+    listed = ", ".join(option.obtain)
+    if (
+        len(option.obtain) < 2
+        or len(listed) <= PRINT_OBTAIN_CHARS
+        or option.headline.count(listed) != 1
+        or not set(option.obtain) <= checklist
+    ):
+        return option.headline
+    return option.headline.replace(listed, f"{len(option.obtain)} items, see missing data")
+
+
+def _option(
+    option: OptionResult, cites: _Citations, checklist: AbstractSet[str] = frozenset()
+) -> OptionView:
+    """The compact part of an open option; ``checklist`` is what the missing-data checklist
+    lists."""
     return OptionView(
         name=option.name,
         status=option.status,
         word=STATUS_WORD[option.status],
         mark=STATUS_MARK[option.status],
         headline=option.headline,
+        paper_headline=_paper_headline(option, checklist),
         detail=(
             _join(option.after, "or")
             if option.status == "consider_after"
@@ -295,6 +346,7 @@ def _option(option: OptionResult, cites: _Citations) -> OptionView:
             else ""
         ),
         specialist_centre=option.specialist_centre,
+        unverified=any(c.unverified for c in option.deciding),
         refs=[],  # the option's own sources are cited with its details
         met_count=len(option.met),
         criteria_count=len(option.met) + len(option.not_met) + len(option.unknown),
@@ -313,10 +365,13 @@ def _option_details(view: OptionView, option: OptionResult, cites: _Citations) -
 
 
 def _closed_groups(options: list[OptionResult], cites: _Citations) -> list[ClosedGroup]:
-    """Not-suitable options grouped by identical deciding reasons, in the record's order."""
-    groups: dict[tuple[tuple[str, str], ...], tuple[list[str], OptionResult]] = {}
-    for option in options:
-        key = tuple((c.id, c.result) for c in option.deciding) or (("", option.headline),)
+    """Not-suitable options grouped by identical deciding reasons, in the record's order;
+    the options not used for this kind of case (``applicable`` False) after the others."""
+    groups: dict[tuple[bool, tuple[tuple[str, str], ...]], tuple[list[str], OptionResult]] = {}
+    ordered = [o for o in options if o.applicable] + [o for o in options if not o.applicable]
+    for option in ordered:
+        reasons = tuple((c.id, c.result) for c in option.deciding) or (("", option.headline),)
+        key = (option.applicable, reasons)
         if key in groups:
             groups[key][0].append(option.name)
         else:
@@ -326,9 +381,24 @@ def _closed_groups(options: list[OptionResult], cites: _Citations) -> list[Close
             names=names,
             deciding=[_criterion(c, cites) for c in first.deciding],
             headline=first.headline,
+            applicable=first.applicable,
         )
         for names, first in groups.values()
     ]
+
+
+def _run_in(reasons: list[str]) -> str:
+    """Reasons as one run of text; neighbours that start with the same "word: " share it."""
+    parts: list[str] = []
+    previous = None
+    for reason in reasons:
+        head, sep, rest = reason.partition(": ")
+        if sep and head == previous:
+            parts[-1] += f"; {rest}"
+        else:
+            parts.append(reason)
+            previous = head if sep else None
+    return "; ".join(parts)
 
 
 def _direction(direction: DirectionResult, cites: _Citations) -> DirectionView:
@@ -336,6 +406,7 @@ def _direction(direction: DirectionResult, cites: _Citations) -> DirectionView:
         label=direction.label,
         summary=direction.summary,
         reasons=list(direction.reasons),
+        paper_reasons=_run_in(direction.reasons),
         refs=cites.cite(direction.sources),
     )
 
@@ -362,40 +433,49 @@ def _join(items: list[str], word: str = "and") -> str:
     return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
-def suggested_questions(assessment: Assessment) -> list[str]:
-    """Questions for the meeting, worded from the record (no clinical rules).
+# How useful each kind of question is when the printed page has room for only a few: the
+# direction first, then the steps that could open options, the unverified thresholds behind a
+# status and specialist review; asking for data last (the missing-data checklist prints anyway).
+_RANK = {"direction": 0, "after": 1, "unverified": 2, "specialist": 3, "needs": 4}
 
-    One for the proposed direction against its alternatives; one per step that could open
-    consider-after options; one per set of data to obtain (options needing the same steps or
-    data share a question); one for the open options a specialist centre provides; one for the
-    unverified thresholds that decided a status.
-    """
-    questions: list[str] = []
+
+def _ranked_questions(assessment: Assessment) -> list[tuple[str, str]]:
+    """(kind, question) in page order; see :func:`suggested_questions`."""
+    questions: list[tuple[str, str]] = []
     if assessment.direction is not None and assessment.alternatives:
         others = _join([a.label for a in assessment.alternatives], "or")
         questions.append(
-            f"Does the team agree with the proposed direction ({assessment.direction.label}) "
-            f"rather than {others}?"
+            (
+                "direction",
+                f"Does the team agree with the proposed direction "
+                f"({assessment.direction.label}) rather than {others}?",
+            )
         )
     after: dict[tuple[str, ...], list[str]] = {}
     for option in assessment.options:
         if option.status == "consider_after" and option.after:
             after.setdefault(tuple(option.after), []).append(option.name)
     for steps, names in after.items():
-        questions.append(f"Is {_join(names, 'or')} achievable after {_join(list(steps), 'or')}?")
+        questions.append(
+            ("after", f"Is {_join(names, 'or')} achievable after {_join(list(steps), 'or')}?")
+        )
     needs: dict[tuple[str, ...], list[str]] = {}
     for option in assessment.options:
         if option.status == "needs_data" and option.obtain:
             needs.setdefault(tuple(option.obtain), []).append(option.name)
     for obtain, names in needs.items():
-        questions.append(f"Can we obtain {_join(list(obtain))} before deciding on {_join(names)}?")
+        questions.append(
+            ("needs", f"Can we obtain {_join(list(obtain))} before deciding on {_join(names)}?")
+        )
     specialist = [
         o.name
         for o in assessment.options
         if o.specialist_centre and o.status in {"candidate", "consider_after", "needs_data"}
     ]
     if specialist:
-        questions.append(f"Should a specialist centre review the case for {_join(specialist)}?")
+        questions.append(
+            ("specialist", f"Should a specialist centre review the case for {_join(specialist)}?")
+        )
     unverified: dict[str, tuple[str, list[str]]] = {}
     for option in assessment.options:
         for criterion in option.deciding:
@@ -406,14 +486,67 @@ def suggested_questions(assessment: Assessment) -> list[str]:
     if len(unverified) == 1:
         ((statement, names),) = unverified.values()
         questions.append(
-            f"Does the team accept the unverified threshold for “{statement}” ({_join(names)})?"
+            (
+                "unverified",
+                f"Does the team accept the unverified threshold for “{statement}” "
+                f"({_join(names)})?",
+            )
         )
     elif unverified:
         listed = "; ".join(f"“{statement}”" for statement, _ in unverified.values())
         questions.append(
-            f"Does the team accept the unverified thresholds (marked ⚑ above) for: {listed}?"
+            (
+                "unverified",
+                f"Does the team accept the unverified thresholds (marked ⚑ above) for: {listed}?",
+            )
         )
     return questions
+
+
+def _paper_question(kind: str, text: str) -> str:
+    """The printed wording: a long question on unverified thresholds points at the ⚑ marks
+    instead of quoting the criteria (paper prints the options, not their criteria)."""
+    if kind != "unverified" or len(text) <= PRINT_QUESTION_LONG:
+        return text
+    what = "thresholds" if "thresholds" in text else "threshold"
+    return (
+        f"Does the team accept the unverified {what} behind the options marked ⚑ "
+        "(criteria on screen and in the Markdown version)?"
+    )
+
+
+def suggested_questions(assessment: Assessment) -> list[str]:
+    """Questions for the meeting, worded from the record (no clinical rules).
+
+    One for the proposed direction against its alternatives; one per step that could open
+    consider-after options; one per set of data to obtain (options needing the same steps or
+    data share a question); one for the open options a specialist centre provides; one for the
+    unverified thresholds that decided a status.
+    """
+    return [text for _, text in _ranked_questions(assessment)]
+
+
+def _questions(assessment: Assessment) -> list[Question]:
+    """All questions in page order; the most useful that fit the printed page marked printed.
+
+    In order of usefulness, a question prints while fewer than ``PRINT_QUESTIONS`` do and it
+    fits in what is left of ``PRINT_QUESTION_CHARS``; a long one is passed over for a shorter,
+    less useful one.
+    """
+    ranked = [
+        (kind, text, _paper_question(kind, text)) for kind, text in _ranked_questions(assessment)
+    ]
+    printed: set[int] = set()
+    room = PRINT_QUESTION_CHARS
+    for i in sorted(range(len(ranked)), key=lambda i: (_RANK[ranked[i][0]], i)):
+        length = len(ranked[i][2])
+        if len(printed) < PRINT_QUESTIONS and (not printed or length <= room):
+            printed.add(i)
+            room -= length
+    return [
+        Question(text=text, paper_text=paper, printed=i in printed)
+        for i, (_, text, paper) in enumerate(ranked)
+    ]
 
 
 def _brief(assessment: Assessment) -> list[tuple[str, str]]:
@@ -447,10 +580,20 @@ def _missing_groups(assessment: Assessment) -> list[MissingGroup]:
         groups.setdefault(tuple(m.needed_for), []).append(m.item)
     return [
         MissingGroup(
-            items=items, needed_for=list(key), only_closed=bool(key) and set(key) <= closed
+            items=items,
+            needed_for=list(key),
+            only_closed=bool(key) and set(key) <= closed,
+            needed_for_short=_first_few(list(key), PRINT_NEEDED_FOR),
         )
         for key, items in groups.items()
     ]
+
+
+def _first_few(names: list[str], limit: int) -> str:
+    """``names`` joined with "and", or the first ``limit`` of them and "N more"."""
+    if len(names) <= limit + 1:
+        return _join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit} more"
 
 
 def _date(assessment: Assessment, as_of: dt.date | None) -> str | None:
@@ -461,7 +604,14 @@ def _date(assessment: Assessment, as_of: dt.date | None) -> str | None:
 
 
 def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> ReportView:
-    """Word and number everything the templates show, in page order."""
+    """Word and number everything the templates show.
+
+    Sources are numbered as they are first cited: first by what the printed page cites (the
+    direction, alternatives, prompts and prognostic factors, in page order), then by what
+    only the screen and the Markdown show (the scores' sources, every option's criteria, the
+    reasons for the work-up). The printed list of sources is so 1 to n, exactly what the
+    printed page cites.
+    """
     cites = _Citations(_all_refs(assessment))
     case = assessment.case
     date = _date(assessment, as_of)
@@ -477,24 +627,6 @@ def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> Repor
             assessment.prompts, key=lambda p: ("urgent", "action", "info").index(p.level)
         )
     ]
-    open_options = [o for o in assessment.options if o.status != "not_suitable"]
-    closed_options = [o for o in assessment.options if o.status == "not_suitable"]
-    options = [_option(o, cites) for o in open_options]
-    by_id = {o.id: view for o, view in zip(open_options, options, strict=True)}
-    resectability = [
-        by_id.get(o.id) or _option(o, _Citations(()))
-        for o in assessment.options
-        if o.group == "surgery"
-    ]
-    # Scores that cannot be computed are listed compactly, without citations: the page has no
-    # value of theirs to support, and the missing-data list already says what they need.
-    scores = [_score(s, cites) for s in assessment.scores if s.computed]
-    uncomputable = [_score(s, _Citations(())) for s in assessment.scores if not s.computed]
-    workup = [
-        Checklist(item=w.name, detail=w.why, refs=cites.cite(w.sources))
-        for w in assessment.workup
-        if w.status == "missing"
-    ]
     prognosis = [
         FactorView(
             effect=f.effect,
@@ -506,14 +638,35 @@ def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> Repor
         for f in assessment.prognosis
     ]
     missing = _missing_groups(assessment)
-    # Cited as details: the full criteria of open options, and the reasons of not-suitable
-    # options (printed one line each, cut to the line, without their source numbers).
+    # Cited on screen only. Paper prints the scores with their version (author and year), the
+    # open options as status lines, the not-suitable ones one line each and the work-up as
+    # names, all without source numbers. Scores that cannot be computed are listed without
+    # citations anywhere: the page has no value of theirs to support, and the missing-data
+    # list says what they need.
     cites.detail_phase()
+    scores = [_score(s, cites) for s in assessment.scores if s.computed]
+    uncomputable = [_score(s, _Citations(())) for s in assessment.scores if not s.computed]
+    open_options = [o for o in assessment.options if o.status != "not_suitable"]
+    closed_options = [o for o in assessment.options if o.status == "not_suitable"]
+    checklist = {item for group in missing if not group.only_closed for item in group.items}
+    options = [_option(o, cites, checklist) for o in open_options]
+    by_id = {o.id: view for o, view in zip(open_options, options, strict=True)}
+    resectability = [
+        by_id.get(o.id) or _option(o, _Citations(()))
+        for o in assessment.options
+        if o.group == "surgery"
+    ]
     closed = _closed_groups(closed_options, cites)
+    workup = [
+        Checklist(item=w.name, detail=w.why, refs=cites.cite(w.sources))
+        for w in assessment.workup
+        if w.status == "missing"
+    ]
     for option, view in zip(open_options, options, strict=True):
         _option_details(view, option, cites)
     listed = cites.listing()
     uncited = len({r.id for r in assessment.sources} - {s.id for s in listed})
+    questions = _questions(assessment)
     title_parts = [f"MDT summary: {case.case_id}", case.primary]
     if date:
         title_parts.append(date)
@@ -533,13 +686,15 @@ def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> Repor
         options=options,
         closed=closed,
         closed_count=len(closed_options),
+        unused=[o.name for o in closed_options if not o.applicable],
         scores=scores,
         uncomputable=uncomputable,
         missing=[g for g in missing if not g.only_closed],
         missing_closed=[g for g in missing if g.only_closed],
         workup=workup,
         prognosis=prognosis,
-        questions=suggested_questions(assessment),
+        questions=questions,
+        questions_unprinted=sum(1 for q in questions if not q.printed),
         sources=listed,
         uncited=uncited,
         unprinted=uncited + sum(1 for source in listed if not source.printed),
