@@ -29,7 +29,7 @@ from typing import Any
 import polars as pl
 
 from livermets.assessment.pipeline import Step, steps
-from livermets.engine.columnar import compile_columnar
+from livermets.engine.columnar import aggregate_table, compile_columnar
 from livermets.engine.expr import (
     Agg,
     And,
@@ -80,8 +80,6 @@ _LITERAL_TYPES: dict[type, pl.DataType] = {
     str: pl.String(),
 }
 _SHARED_PREFIX = "__shared_"
-_CHILD_ROW = "__child_row"
-_POSITION = "__position"
 _AGG_PREFIX = "__agg_"
 
 
@@ -301,140 +299,6 @@ def _plan(ordered: tuple[Step, ...]) -> _Plan:
     return _Plan(aggregates, layers, [s.name for s in ordered])
 
 
-# --- aggregates -------------------------------------------------------------------------------
-
-
-# Kleene any/all and "a ``where`` was unknown" folded into one small code per child row, so
-# that one fast ``max`` per group decides the aggregate (see ``_aggregate``).
-_FALSE, _UNKNOWN, _DECIDES, _WHERE_UNKNOWN = 0, 1, 2, 3
-# count + this for each row whose ``where`` is unknown: the sum then says "unknown" by itself
-_UNKNOWN_COUNT = 1 << 32
-
-
-def _code(value: int) -> pl.Expr:
-    return pl.lit(value, dtype=pl.UInt8)
-
-
-def _kleene(included: pl.Expr, where: pl.Expr | None, value: pl.Expr, decisive: pl.Expr) -> pl.Expr:
-    """The per-row code of ``_aggregate``: which of unknown-where, decisive, unknown-value."""
-    found = (
-        pl.when(included & decisive)
-        .then(_code(_DECIDES))
-        .when(included & value.is_null())
-        .then(_code(_UNKNOWN))
-        .otherwise(_code(_FALSE))
-    )
-    if where is None:
-        return found
-    return pl.when(where.is_null()).then(_code(_WHERE_UNKNOWN)).otherwise(found)
-
-
-class _TableAggregates:
-    """The child-row columns and group-by aggregations of one child table, each made once."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, pl.Expr] = {}  # child-row column -> its expression
-        self._names: dict[str, str] = {}  # what a child-row column computes -> its name
-        self.grouped: dict[str, pl.Expr] = {}
-
-    def row(self, what: str, expr: pl.Expr) -> pl.Expr:
-        """A child-row column, computed once however many aggregates use it."""
-        if what not in self._names:
-            self._names[what] = f"__row{len(self._names)}"
-            self.rows[self._names[what]] = expr
-        return pl.col(self._names[what])
-
-    def group(self, column: pl.Expr, how: str, no_rows: Any) -> pl.Expr:
-        """A plain group-by aggregation of a child-row column, as a case-level column;
-        ``no_rows`` is its value for a case without child rows."""
-        name = f"{column.meta.output_name()}#{how}"
-        self.grouped[name] = getattr(column, how)()
-        return pl.col(name) if no_rows is None else pl.col(name).fill_null(no_rows)
-
-    def result(self, node: Agg) -> pl.Expr:
-        """The aggregate's value per case, from the grouped columns."""
-        w = repr(node.where)
-        where = None if node.where is None else self.row(w, compile_columnar(node.where))
-        if node.func == "count":
-            if where is None:
-                return self.group(pl.col(_CHILD_ROW), "count", 0).cast(pl.Int64)
-            counted = self.group(
-                self.row(
-                    f"count {w}",
-                    pl.when(where.is_null())
-                    .then(pl.lit(_UNKNOWN_COUNT, dtype=pl.Int64))
-                    .otherwise(where.cast(pl.Int64)),
-                ),
-                "sum",
-                0,
-            )
-            return pl.when(counted >= _UNKNOWN_COUNT).then(None).otherwise(counted)
-        assert node.value is not None
-        v = repr(node.value)
-        value = self.row(v, compile_columnar(node.value))
-        included = pl.lit(True) if where is None else where
-        if node.func in ("any", "all"):
-            decisive = value if node.func == "any" else ~value
-            code = _kleene(included, where, value, decisive)
-            found = self.group(self.row(f"{node.func} {v} where {w}", code), "max", _FALSE)
-            return (
-                pl.when(found == _DECIDES)
-                .then(node.func == "any")
-                .when(found == _FALSE)
-                .then(node.func == "all")
-                .otherwise(None)
-            )
-        if node.func in ("sum", "max", "min"):
-            kept = (
-                value if where is None else self.row(f"{v} where {w}", pl.when(where).then(value))
-            )
-            code = _kleene(included, where, value, pl.lit(False))
-            unknown = self.group(self.row(f"unknown {v} where {w}", code), "max", _FALSE)
-            total = self.group(kept, node.func, 0 if node.func == "sum" else None)
-            return pl.when(unknown == _FALSE).then(total)
-        raise ValueError(f"unknown aggregate {node.func}")
-
-
-def _aggregate(
-    keys: pl.LazyFrame, child: pl.LazyFrame, aggregates: Sequence[tuple[str, Agg]]
-) -> pl.LazyFrame:
-    """One child table's aggregates, a row per case in the order of ``keys`` (the case ids),
-    with the semantics of :class:`~livermets.engine.expr.Agg`.
-
-    Each child row first gets plain columns (each distinct ``where``/``value`` compiled once);
-    the group-by then uses only count/sum/min/max, polars' fast kernels, mostly one per
-    aggregate:
-
-    * ``any``: a code per row -- 3 where unknown, 2 value true, 1 value unknown, else 0 -- and
-      the group's maximum is the answer (3 or 1: unknown, 2: true, 0 or no rows: false).
-    * ``all``: the same with 2 for value false (0 or no rows: true).
-    * ``count``: the number of rows included, plus 2^32 for each unknown ``where``.
-    * ``sum``/``max``/``min``: the value over included rows, and the maximum of a code that says
-      whether any included value or any ``where`` was unknown.
-    """
-    table = _TableAggregates()
-    final = [table.result(node).alias(name) for name, node in aggregates]
-    rows = child.with_columns(pl.lit(True).alias(_CHILD_ROW))
-    for column, expr in table.rows.items():  # in order of creation: later ones read earlier
-        rows = rows.with_columns(expr.alias(column))
-    # One empty row per case, carrying the case's position, so that the groups can be put
-    # back in the order of the cases by a sort, and a case without child rows still has a
-    # group. (A join that keeps the case order, or a group-by that keeps the order, is slower:
-    # both gather every aggregate column through the streaming engine.) The empty rows are null
-    # in every child-row column, which every aggregation above ignores.
-    positions = keys.select("case_id", pl.int_range(pl.len(), dtype=pl.UInt32).alias(_POSITION))
-    rows = pl.concat(
-        [positions, rows.select("case_id", _CHILD_ROW, *table.rows)], how="diagonal_relaxed"
-    )
-    return (
-        rows.group_by("case_id")
-        .agg(pl.col(_POSITION).min(), *(e.alias(n) for n, e in table.grouped.items()))
-        .select(_POSITION, *final)
-        .sort(_POSITION)
-        .drop(_POSITION)
-    )
-
-
 def _result_type(node: Expr) -> pl.DataType | None:
     """The polars type an expression yields, when its shape says so (else None)."""
     if isinstance(node, Lit):
@@ -513,7 +377,7 @@ def evaluate_cohort(
     # onto the whole case table would copy every column once per table), then set beside the
     # cases.
     per_table = [
-        _aggregate(
+        aggregate_table(
             keys,
             conform(children[table], CHILD_SCHEMAS[table])
             if children and table in children
