@@ -83,22 +83,6 @@ _SHARED_PREFIX = "__shared_"
 _AGG_PREFIX = "__agg_"
 
 
-def _layers(ordered: Sequence[Step]) -> list[list[Step]]:
-    """Group steps so that each group reads only columns made by earlier groups."""
-    layer_of: dict[str, int] = {}
-    layers: list[list[Step]] = []
-    for step in ordered:
-        depth = 0
-        for name in step.expr.columns():
-            if name in layer_of:
-                depth = max(depth, layer_of[name] + 1)
-        layer_of[step.name] = depth
-        while len(layers) <= depth:
-            layers.append([])
-        layers[depth].append(step)
-    return layers
-
-
 # --- structural identity and sharing ----------------------------------------------------------
 
 
