@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from livermets.cli.main import _register, app
+from livermets.faces.cli.main import _register, app
 
 _register()
 runner = CliRunner()

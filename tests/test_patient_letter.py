@@ -24,13 +24,9 @@ from livermets.assessment.build import assess
 from livermets.assessment.model import Assessment
 from livermets.case.model import PRIMARY_SITES, Case
 from livermets.case.parse import parse_case
-from livermets.cli.main import _register, app
 from livermets.errors import InputError
-from livermets.knowledge import load_yaml, sources
-from livermets.patient import readability as rd
-from livermets.patient.errors import PatientInputError
-from livermets.patient.glossary import load_glossary
-from livermets.render.patient_letter import (
+from livermets.faces.cli.main import _register, app
+from livermets.faces.patient_letter import (
     FORMATS,
     SHOWN_STATUSES,
     SUPPORT_OPTION,
@@ -46,6 +42,10 @@ from livermets.render.patient_letter import (
     render_html,
     render_patient_letter,
 )
+from livermets.knowledge import load_yaml, sources
+from livermets.patient import readability as rd
+from livermets.patient.errors import PatientInputError
+from livermets.patient.glossary import load_glossary
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -1,4 +1,4 @@
-"""The one-page MDT summary (``livermets.render.report``): golden files and structure.
+"""The one-page MDT summary (``livermets.faces.report``): golden files and structure.
 
 Golden files live in ``tests/golden/<name>.html`` and ``tests/golden/<name>.md``: one pair per
 case in ``examples/cases/`` (or, while there are none, per built-in case below), plus the
@@ -56,7 +56,7 @@ from livermets.assessment.model import (
 )
 from livermets.case.model import Case
 from livermets.case.parse import case_from_data, parse_case
-from livermets.render.report import (
+from livermets.faces.report import (
     PRINT_QUESTIONS,
     STATUS_WORD,
     build_view,
@@ -652,7 +652,7 @@ def test_unknown_kind() -> None:
 def test_templates_are_package_data() -> None:
     from importlib.resources import files
 
-    folder = files("livermets") / "render" / "templates"
+    folder = files("livermets") / "faces" / "templates"
     assert (folder / "report.html").is_file()
     assert (folder / "report.md").is_file()
 

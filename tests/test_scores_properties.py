@@ -257,6 +257,8 @@ MAY_BE_IRRELEVANT = {
     ("meld_na", "creatinine_mg_dl"),
     ("meld_3_0", "creatinine_mg_dl"),
     ("meld_na", "sodium_mmol_l"),
+    # ages 12-17 get the "female" points whatever the sex (Kim 2021), so sex may not matter
+    ("meld_3_0", "female"),
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from livermets.cli.main import _register, app
+from livermets.faces.cli.main import _register, app
 
 _register()
 FOLDER = Path(__file__).resolve().parents[1] / "examples" / "symptoms"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from livermets.cli.main import _register, app
+from livermets.faces.cli.main import _register, app
 from livermets.patient.symptoms import load_catalog
 
 _register()

@@ -14,14 +14,10 @@ import yaml
 
 from livermets.criteria.model import CriterionDecl, OptionDecl, OptionFile
 from livermets.engine.expr import Expr, any_of, coalesce, col, lit, when
-from livermets.engine.parse import parse_rule
+from livermets.engine.parse import criterion_column, parse_rule
 from livermets.features.catalog import CHILD_FEATURES
 
 CHILD_TABLES = frozenset(CHILD_FEATURES)
-
-
-def criterion_column(criterion_id: str) -> str:
-    return f"criterion:{criterion_id}"
 
 
 def option_column(option_id: str) -> str:

@@ -32,7 +32,7 @@ from livermets.engine.expr import (
     When,
     children,
 )
-from livermets.engine.scalar import ROUNDING_NUDGE
+from livermets.engine.scalar import EXP_LIMIT, ROUNDING_NUDGE
 
 NULL = pl.lit(None)
 
@@ -109,6 +109,8 @@ def _unary(op: str, x: pl.Expr) -> pl.Expr:
         return x.is_not_null()
     if op == "ln":
         return pl.when(x > 0).then(x.log(math.e)).otherwise(NULL)
+    if op == "exp":
+        return pl.when(x <= EXP_LIMIT).then(x.cast(pl.Float64).exp()).otherwise(NULL)
     if op == "log10":
         return pl.when(x > 0).then(x.log(10)).otherwise(NULL)
     if op == "sqrt":

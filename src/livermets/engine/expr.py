@@ -25,7 +25,7 @@ Scalar: TypeAlias = bool | int | float | str | None
 Operand: TypeAlias = Union["Expr", bool, int, float, str, None]
 
 UNARY_OPS = frozenset(
-    {"neg", "not", "is_null", "is_not_null", "ln", "log10", "sqrt", "abs", "floor"}
+    {"neg", "not", "is_null", "is_not_null", "ln", "exp", "log10", "sqrt", "abs", "floor"}
 )
 BINARY_OPS = frozenset({"+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!="})
 AGG_FUNCS = frozenset({"count", "sum", "max", "min", "any", "all"})
@@ -127,6 +127,10 @@ class Expr:
 
     def ln(self) -> Expr:
         return Unary("ln", self)
+
+    def exp(self) -> Expr:
+        """e to the power of the value; unknown where it would overflow."""
+        return Unary("exp", self)
 
     def log10(self) -> Expr:
         return Unary("log10", self)

@@ -9,6 +9,15 @@ so that a clinician can read them::
     lesions.any(near_major_vessel)
     lesions.count(where=diameter_cm > 3) == 0
     'B' if child_pugh_points <= 9 else 'C'
+    every(lesions, diameter_cm <= 3)        # unknown unless every lesion is itemised
+    none(lesions, vessel_relation == 'involved')
+    local.child_pugh_a and not resection.sflr_adequate   # other criteria, by id
+
+A dotted name that is not a child-table aggregate (``local.child_pugh_a``) is the result of
+that criterion (its column ``criterion:<id>``). ``every``/``some``/``none`` quantify over a
+child table with the table's completeness (:data:`COMPLETENESS`): where fewer rows are
+itemised than the case says exist (three lesions of five measured), ``every`` is unknown
+unless a row already makes it false, and ``some``/``none`` likewise.
 
 Only names, numbers, strings, booleans, ``None``, comparisons, ``and``/``or``/``not``,
 arithmetic, conditional expressions and the functions in ``FUNCTIONS`` are allowed. Nothing is
@@ -41,10 +50,43 @@ class RuleSyntaxError(ValueError):
     """A rule in a knowledge file is not valid rule syntax."""
 
 
+def criterion_column(criterion_id: str) -> str:
+    """The column holding a criterion's three-valued result."""
+    return f"criterion:{criterion_id}"
+
+
+# When a child table holds every row the case has: rules over a table that is only partly
+# itemised cannot say "every" or "none" (the rows not described could go either way).
+# Tables not listed are complete by construction (they are lists of what was recorded).
+COMPLETENESS: dict[str, str] = {"lesions": "lesions_itemised >= lesion_count"}
+
+
+def _complete(table: str) -> Expr:
+    """True when the table is complete, unknown when it is not (never False)."""
+    rule = COMPLETENESS.get(table)
+    if rule is None:
+        return lit(True)
+    return when(parse_rule(rule)).then(True).otherwise(None)
+
+
+def _quantifier(kind: str, table: str, condition: Expr) -> Expr:
+    rows = ChildTable(table)
+    if kind == "every":
+        return all_of(rows.all(condition), _complete(table))
+    if kind == "none":
+        return all_of(rows.all(~condition), _complete(table))
+    # some: true as soon as one itemised row holds; false only when the table is complete
+    return any_of(rows.any(condition), ~_complete(table))
+
+
+QUANTIFIERS = frozenset({"every", "some", "none"})
+
+
 FUNCTIONS: dict[str, Callable[..., Expr]] = {
     "known": lambda x: wrap(x).is_not_null(),
     "missing": lambda x: wrap(x).is_null(),
     "ln": lambda x: wrap(x).ln(),
+    "exp": lambda x: wrap(x).exp(),
     "log10": lambda x: wrap(x).log10(),
     "sqrt": lambda x: wrap(x).sqrt(),
     "abs": lambda x: wrap(x).abs(),
@@ -102,6 +144,8 @@ def _translate(node: ast.expr, tables: frozenset[str]) -> Expr:
         raise RuleSyntaxError(f"unsupported constant {node.value!r}")
     if isinstance(node, ast.Name):
         return col(node.id)
+    if isinstance(node, ast.Attribute):
+        return col(criterion_column(_dotted(node)))
     if isinstance(node, ast.BoolOp):
         parts = [_translate(v, tables) for v in node.values]
         return all_of(*parts) if isinstance(node.op, ast.And) else any_of(*parts)
@@ -156,8 +200,23 @@ def _compare(node: ast.Compare, tables: frozenset[str]) -> Expr:
     return parts[0] if len(parts) == 1 else all_of(*parts)
 
 
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    raise RuleSyntaxError("a criterion reference is a dotted id such as local.child_pugh_a")
+
+
 def _call(node: ast.Call, tables: frozenset[str]) -> Expr:
     func = node.func
+    if isinstance(func, ast.Name) and func.id in QUANTIFIERS:
+        if len(node.args) != 2 or node.keywords or not isinstance(node.args[0], ast.Name):
+            raise RuleSyntaxError(f"{func.id}() takes a child table and a condition")
+        table = node.args[0].id
+        if table not in tables:
+            raise RuleSyntaxError(f"unknown child table {table!r}")
+        return _quantifier(func.id, table, _translate(node.args[1], tables))
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         table, method = func.value.id, func.attr
         if table not in tables:

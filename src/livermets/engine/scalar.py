@@ -48,6 +48,14 @@ def _ln(x: Any) -> Any:
     return math.log(x) if x > 0 else None
 
 
+# Above this, e^x overflows a float: unknown rather than infinity.
+EXP_LIMIT = 709.0
+
+
+def _exp(x: Any) -> Any:
+    return math.exp(x) if x <= EXP_LIMIT else None
+
+
 def _log10(x: Any) -> Any:
     return math.log10(x) if x > 0 else None
 
@@ -60,6 +68,7 @@ _UNARY: dict[str, Callable[[Any], Any]] = {
     "neg": lambda x: -x,
     "not": lambda x: not x,
     "ln": _ln,
+    "exp": _exp,
     "log10": _log10,
     "sqrt": _sqrt,
     "abs": abs,

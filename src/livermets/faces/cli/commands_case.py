@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from livermets.cli.main import app
 from livermets.errors import InputError
+from livermets.faces.cli.main import app
 
 
 class OutputFormat(StrEnum):
@@ -102,22 +102,22 @@ def assess(
         kind = kinds.get(report.suffix.lower())
         if kind is None:
             raise fail(f"--report {report}: use a file name ending in .html or .md")
-        from livermets.render.report import render_report
+        from livermets.faces.report import render_report
 
         write_output(report, render_report(assessment, kind))
     if audience is Audience.patient:
-        from livermets.render.patient_letter import render_patient_letter
+        from livermets.faces.patient_letter import render_patient_letter
 
         typer.echo(render_patient_letter(case, assessment, output_format.value, country=country))
         return
     if output_format is OutputFormat.json:
         typer.echo(assessment.model_dump_json(indent=2))
     elif output_format is OutputFormat.text:
-        from livermets.render.terminal import render_terminal
+        from livermets.faces.terminal import render_terminal
 
         render_terminal(assessment, Console(), show_all=show_all)
     else:
-        from livermets.render.report import render_report
+        from livermets.faces.report import render_report
 
         typer.echo(render_report(assessment, output_format.value))
 

@@ -689,7 +689,7 @@ def render_markdown(letter: Letter) -> str:
 @cache
 def _environment() -> Environment:
     return Environment(
-        loader=PackageLoader("livermets.render", "templates"),
+        loader=PackageLoader("livermets.faces", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -16,7 +16,7 @@ app = typer.Typer(
 
 def _register() -> None:
     # Importing a command module registers its commands on ``app``.
-    from livermets.cli import (
+    from livermets.faces.cli import (
         commands_case,  # noqa: F401
         commands_patient,  # noqa: F401
     )

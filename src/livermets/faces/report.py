@@ -14,7 +14,7 @@ figures, score notes and sources print only in short. The view marks what prints
 on questions and sources) and carries the short forms (``paper_*``, ``needed_for_short``,
 ``unused``); print CSS hides the rest.
 
-Templates live in ``livermets/render/templates`` (package data). HTML is autoescaped; in
+Templates live in ``livermets/faces/templates`` (package data). HTML is autoescaped; in
 Markdown every value is escaped for Markdown by the environment's ``finalize`` hook, so text
 from a case (a case id such as ``<b>x</b>``) can never become markup in either document.
 """
@@ -736,7 +736,7 @@ def _refs_filter(numbers: list[int]) -> Markup:
 
 @cache
 def _environment(kind: ReportKind) -> Environment:
-    loader = PackageLoader("livermets", "render/templates")
+    loader = PackageLoader("livermets", "faces/templates")
     if kind == "html":
         env = Environment(
             loader=loader,

@@ -14,7 +14,7 @@ import yaml
 from rich.console import Console
 from rich.markdown import Markdown
 
-from livermets.cli.main import app
+from livermets.faces.cli.main import app
 from livermets.patient.errors import PatientInputError
 from livermets.patient.glossary import load_glossary
 from livermets.patient.library import SECTIONS, get_topic, list_topics, render
