@@ -1,12 +1,36 @@
-"""The one exception tree for input problems. Every message names the field and the problem.
+"""The one exception tree of livermets. Every message names where the problem is and what to do.
 
-Faces (CLI, web, API) catch :class:`InputError` and show ``str(error)``; nothing else about an
-input problem should ever reach a user as a traceback.
+::
+
+    LivermetsError                      anything livermets raises on purpose
+    ├── InputError                      input that cannot be used; holds every FieldProblem found
+    │   ├── CaseInputError              a case file or form (malformed JSON/YAML, fields, values)
+    │   ├── AnswersInputError           symptom-checker answers
+    │   └── ImportInputError            an imported record (FHIR and other importers)
+    └── KnowledgeError                  a knowledge file that cannot be used; names file and rule
+        ├── RuleSyntaxError             rule text that is not the rule language
+        ├── RuleTypeError               a rule whose types do not fit (``lesion_count and ecog``)
+        ├── UnknownReferenceError       a column, criterion, definition, vocabulary literal or
+        │                               source id that does not exist
+        └── DuplicateIdError            an id declared twice
+
+Faces (CLI, web, API) catch :class:`InputError` and show ``str(error)`` (one line) or every
+problem (``error.problems``); the CLI exits with status 2, the API answers 422. A
+``KnowledgeError`` is a defect of the packaged knowledge: ``livermets knowledge check`` lists
+them all, and CI runs it, so a user never meets one.
+
+An :class:`InputError` carries its problems as data (:class:`FieldProblem`: a dotted path and a
+sentence), so no face ever reads a path back out of a message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+
+class LivermetsError(Exception):
+    """Base of every error livermets raises on purpose."""
 
 
 @dataclass(frozen=True)
@@ -21,13 +45,18 @@ class FieldProblem:
         return f"{self.path}: {self.problem}" if self.path else self.problem
 
 
-class InputError(ValueError):
+class InputError(LivermetsError, ValueError):
     """Input that cannot be used. Holds every problem found, the first one in ``str()``."""
 
-    def __init__(self, problems: list[FieldProblem], *, source: str = "") -> None:
-        self.problems = problems
+    def __init__(self, problems: Sequence[FieldProblem], *, source: str = "") -> None:
+        self.problems = list(problems)
         self.source = source
         super().__init__(self.summary())
+
+    @property
+    def paths(self) -> list[str]:
+        """The field path of every problem, in order."""
+        return [p.path for p in self.problems]
 
     def summary(self) -> str:
         """One line: the first problem, and how many more there are."""
@@ -37,6 +66,54 @@ class InputError(ValueError):
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
         return f"{prefix}{first}{suffix}"
 
+    def lines(self) -> list[str]:
+        """Every problem, one line each (with the source, if any)."""
+        prefix = f"{self.source}: " if self.source else ""
+        return [f"{prefix}{p}" for p in self.problems] or [self.summary()]
+
 
 class CaseInputError(InputError):
     """A case that is not valid (malformed JSON/YAML, wrong fields, impossible values)."""
+
+
+class AnswersInputError(InputError):
+    """Symptom-checker answers that cannot be used."""
+
+
+class ImportInputError(InputError):
+    """An imported record (FHIR, registry extract) that cannot be used."""
+
+
+class KnowledgeError(LivermetsError, ValueError):
+    """A packaged knowledge file that cannot be used.
+
+    ``file`` is the knowledge file (relative to ``livermets/knowledge``), ``rule`` the id of the
+    declaration (criterion, option, definition, direction...), ``problem`` what is wrong.
+    """
+
+    def __init__(self, problem: str, *, file: str = "", rule: str = "") -> None:
+        self.file = file
+        self.rule = rule
+        self.problem = problem
+        where = ": ".join(part for part in (file, rule) if part)
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+    def located(self, *, file: str = "", rule: str = "") -> KnowledgeError:
+        """The same problem with its file and rule filled in where they were not known."""
+        return type(self)(self.problem, file=self.file or file, rule=self.rule or rule)
+
+
+class RuleSyntaxError(KnowledgeError):
+    """Rule text that is not valid rule syntax."""
+
+
+class RuleTypeError(KnowledgeError):
+    """A rule whose operand types do not fit its operators."""
+
+
+class UnknownReferenceError(KnowledgeError):
+    """A name that does not exist: a column, criterion, definition, literal or source id."""
+
+
+class DuplicateIdError(KnowledgeError):
+    """An id declared twice."""

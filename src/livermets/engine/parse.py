@@ -44,10 +44,7 @@ from livermets.engine.expr import (
     when,
     wrap,
 )
-
-
-class RuleSyntaxError(ValueError):
-    """A rule in a knowledge file is not valid rule syntax."""
+from livermets.errors import RuleSyntaxError
 
 
 def criterion_column(criterion_id: str) -> str:
