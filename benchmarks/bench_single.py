@@ -85,7 +85,7 @@ def report(name: str, values: Sequence[float]) -> None:
 
 
 def load_cases(generated: int, seed: int) -> tuple[str, list[Any], list[str]]:
-    from livermets.case.parse import case_from_data, parse_case
+    from livermets.importers.case_text import case_from_data, parse_case
 
     if not generated:
         files = sorted((ROOT / "examples" / "cases").glob("*.json"))

@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from livermets.case.model import PRIMARY_SITES, Case
-from livermets.case.parse import case_from_data, parse_case, plausibility_warnings
+from livermets.case.plausibility import plausibility_warnings
 from livermets.errors import CaseInputError
 from livermets.features.flatten import flatten
+from livermets.importers.case_text import case_from_data, parse_case
 
 MINIMAL: dict[str, Any] = {
     "schema_version": "1.0",

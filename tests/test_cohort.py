@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 
 from livermets.assessment.pipeline import LEAD_DIRECTION, evaluate_case, steps
 from livermets.case.model import Case
-from livermets.case.parse import case_from_data
 from livermets.cohort.engine import (
     CASE_SCHEMA,
     CHILD_SCHEMAS,
@@ -31,6 +30,7 @@ from livermets.cohort.engine import (
 from livermets.cohort.generate import PRIMARY_WEIGHTS, generate_cases, generate_cohort
 from livermets.criteria.registry import registry
 from livermets.features.flatten import flatten
+from livermets.importers.case_text import case_from_data
 
 REL = 1e-9
 ABS = 1e-12

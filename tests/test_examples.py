@@ -22,9 +22,10 @@ import pytest
 from livermets.assessment.build import assess
 from livermets.assessment.model import Assessment, OptionResult
 from livermets.case.model import PRIMARY_SITES, Case
-from livermets.case.parse import parse_case, plausibility_warnings
+from livermets.case.plausibility import plausibility_warnings
 from livermets.criteria.model import STATUSES
 from livermets.criteria.registry import registry
+from livermets.importers.case_text import parse_case
 from livermets.scores.registry import SCORE_BY_ID
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "examples" / "cases"

@@ -12,12 +12,12 @@ import yaml
 
 from livermets.assessment.pipeline import evaluate_case, steps
 from livermets.case.model import PRIMARY_SITES
-from livermets.case.parse import case_from_data
 from livermets.cohort.engine import evaluate_cohort, rows_to_frames
 from livermets.criteria.model import GuidanceFile, PrognosticFactorDecl, PromptDecl, WorkupDecl
 from livermets.criteria.registry import CHILD_TABLES
 from livermets.engine.parse import parse_rule
 from livermets.features.flatten import flatten
+from livermets.importers.case_text import case_from_data
 from livermets.knowledge import sources
 
 FILES = ("workup.yaml", "prognosis.yaml", "prompts.yaml")

@@ -15,11 +15,11 @@ import yaml
 
 from livermets.assessment.build import assess
 from livermets.assessment.pipeline import evaluate_case
-from livermets.case.parse import case_from_data
 from livermets.cohort.engine import evaluate_cohort, rows_to_frames
 from livermets.criteria.model import OptionFile
 from livermets.criteria.registry import registry
 from livermets.features.flatten import flatten
+from livermets.importers.case_text import case_from_data
 from livermets.knowledge import sources
 
 OUR_FILES = ("liver_directed.yaml", "surgery.yaml", "local.yaml")

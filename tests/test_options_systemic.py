@@ -15,11 +15,11 @@ import yaml
 from livermets.assessment.build import build_assessment
 from livermets.assessment.pipeline import evaluate_case, steps
 from livermets.case.model import PRIMARY_SITES
-from livermets.case.parse import case_from_data
 from livermets.cohort.engine import evaluate_cohort, rows_to_frames
 from livermets.criteria.model import OptionFile
 from livermets.criteria.registry import registry
 from livermets.features.flatten import flatten
+from livermets.importers.case_text import case_from_data
 from livermets.knowledge import sources
 
 MY_FILES = ("systemic.yaml", "supportive.yaml")

@@ -23,7 +23,6 @@ from typer.testing import CliRunner
 from livermets.assessment.build import assess
 from livermets.assessment.model import Assessment
 from livermets.case.model import PRIMARY_SITES, Case
-from livermets.case.parse import parse_case
 from livermets.errors import InputError
 from livermets.faces.cli.main import _register, app
 from livermets.faces.patient_letter import (
@@ -42,6 +41,7 @@ from livermets.faces.patient_letter import (
     render_html,
     render_patient_letter,
 )
+from livermets.importers.case_text import parse_case
 from livermets.knowledge import load_yaml, sources
 from livermets.patient import readability as rd
 from livermets.patient.errors import PatientInputError

@@ -55,7 +55,6 @@ from livermets.assessment.model import (
     WorkupResult,
 )
 from livermets.case.model import Case
-from livermets.case.parse import case_from_data, parse_case
 from livermets.faces.report import (
     PRINT_QUESTIONS,
     STATUS_WORD,
@@ -63,6 +62,7 @@ from livermets.faces.report import (
     render_report,
     suggested_questions,
 )
+from livermets.importers.case_text import case_from_data, parse_case
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from livermets.assessment.build import assess
 from livermets.case.model import PRIMARY_SITES
-from livermets.case.parse import case_from_data
+from livermets.importers.case_text import case_from_data
 
 SURGICAL = {
     "resection",

@@ -20,7 +20,7 @@ def __getattr__(name: str) -> object:
 
         return assess
     if name == "parse_case":
-        from livermets.case.parse import parse_case
+        from livermets.importers.case_text import parse_case
 
         return parse_case
     raise AttributeError(name)

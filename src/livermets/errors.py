@@ -25,7 +25,7 @@ sentence), so no face ever reads a path back out of a message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -43,6 +43,19 @@ class FieldProblem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.problem}" if self.path else self.problem
+
+
+def field_path(location: Iterable[int | str]) -> str:
+    """A dotted path from a validation error's location: ``("liver", "lesions", 0, "diameter")``
+    is ``liver.lesions[0].diameter``. pydantic's internal steps (``function-after[...]``) are
+    left out."""
+    parts: list[str] = []
+    for item in location:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif not item.startswith("function-"):
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)
 
 
 class InputError(LivermetsError, ValueError):

@@ -35,7 +35,7 @@ from livermets.assessment.pipeline import (
     workup_column,
 )
 from livermets.case.model import Case
-from livermets.case.parse import plausibility_warnings
+from livermets.case.plausibility import plausibility_warnings
 from livermets.criteria.registry import CHILD_TABLES, Criterion, Option, registry
 from livermets.engine.expr import Agg, Coalesce, Col, Expr, Lit, children
 from livermets.engine.parse import parse_rule

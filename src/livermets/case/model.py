@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from livermets.case.units import UnitError, quantity_kinds, to_canonical
 from livermets.knowledge import load_yaml
@@ -60,6 +61,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _sub_field_error(kind: str, field: str, message: str) -> PydanticCustomError:
+    """A model-level error about one sub-field (``unit``, ``value``): the importer reads the
+    field from ``ctx["field"]`` to make the path (``labs.bilirubin.unit``)."""
+    return PydanticCustomError(kind, "{message}", {"message": message, "field": field})
+
+
 class Measured(_Strict):
     """A measured quantity with its unit, e.g. ``{"value": 1.2, "unit": "mg/dL"}``.
 
@@ -82,12 +89,14 @@ class Measured(_Strict):
         try:
             canonical = to_canonical(self.KIND, self.value, self.unit)
         except UnitError as error:
-            raise ValueError(str(error)) from None
+            raise _sub_field_error("unit_not_accepted", "unit", error.problem) from None
         low, high = kind.hard
         if not low <= canonical <= high:
-            raise ValueError(
+            raise _sub_field_error(
+                "value_not_possible",
+                "value",
                 f"{self.value} {self.unit} is not a possible {self.KIND.replace('_', ' ')} "
-                f"(accepted range {low:g}-{high:g} {kind.canonical})"
+                f"(accepted range {low:g}-{high:g} {kind.canonical})",
             )
         self._canonical = canonical
         if self.uln is not None:

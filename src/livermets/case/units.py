@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
+from livermets.errors import CaseInputError, FieldProblem
 from livermets.knowledge import load_yaml
 
 # mg/dL -> µmol/L for bilirubin (calculators.md §11: × 17.1); g/dL -> g/L for albumin (× 10).
@@ -50,8 +51,15 @@ def tidy(value: float) -> float:
     return round(value, digits)
 
 
-class UnitError(ValueError):
-    """A unit that is not accepted for this quantity."""
+class UnitError(CaseInputError):
+    """A unit that is not accepted for this quantity: one problem at the path ``unit``.
+
+    Inside the case model it becomes a pydantic error located at the quantity's ``.unit``
+    (``case/model.py``); anywhere else it reaches a face as the :class:`CaseInputError` it is."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__([FieldProblem("unit", problem)])
+        self.problem = problem
 
 
 def to_canonical(kind: str, value: float, unit: str) -> float:

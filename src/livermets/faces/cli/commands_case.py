@@ -89,7 +89,7 @@ def assess(
 ) -> None:
     """Assess a liver-metastasis case: scores, options with reasons, missing data."""
     from livermets.assessment.build import assess as assess_case
-    from livermets.case.parse import parse_case
+    from livermets.importers.case_text import parse_case
 
     text, name = read_input(case_file)
     try:

@@ -1,0 +1,102 @@
+"""Case text in, validated case out: JSON or YAML text to a :class:`Case`, or a clear error.
+
+Pure: takes text (the CLI and web read files and requests). Every problem is collected as a
+:class:`~livermets.errors.FieldProblem` with a dotted field path, all at once, in one
+:class:`~livermets.errors.CaseInputError`. The path comes from pydantic's error location and,
+for a problem inside a measured quantity, from the error's context (``ctx["field"]``, set by
+``case/model.py``), never from the message text. Plausible-but-unusual values are accepted and
+reported by :func:`livermets.case.plausibility.plausibility_warnings`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from livermets.case.model import Case
+from livermets.errors import CaseInputError, FieldProblem, InputError, field_path
+
+
+def parse_document(text: str, *, source: str = "", error: type[InputError] = CaseInputError) -> Any:
+    """Parse JSON or YAML text (JSON is YAML, but JSON errors read better from ``json``).
+
+    A malformed document raises ``error`` (an :class:`InputError` subclass: a case, answers or
+    an imported record) with one problem at the document's root (path ``""``)."""
+    stripped = text.lstrip()
+    if not stripped:
+        raise error([FieldProblem("", "the input is empty")], source=source)
+    if stripped[0] in "{[":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as bad:
+            where = f"line {bad.lineno}, column {bad.colno}"
+            raise error(
+                [FieldProblem("", f"malformed JSON at {where}: {bad.msg}")], source=source
+            ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as bad:
+        mark = getattr(bad, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(bad, "problem", None) or "not valid YAML"
+        raise error(
+            [FieldProblem("", f"malformed YAML{where}: {problem}")], source=source
+        ) from None
+
+
+def field_problem(error: Mapping[str, Any]) -> FieldProblem:
+    """One pydantic error (an item of ``ValidationError.errors()``) as a :class:`FieldProblem`.
+
+    The path is the error's location, plus ``ctx["field"]`` when a model-level check names the
+    sub-field at fault (a unit, a value). A ``ValueError`` raised by a validator gives its own
+    text (``ctx["error"]``), without pydantic's "Value error, " prefix."""
+    context = error.get("ctx") or {}
+    kind = error.get("type", "")
+    if kind == "value_error" and "error" in context:
+        message = str(context["error"])
+    else:
+        message = str(error.get("msg", "invalid"))
+    if kind == "missing":
+        message = "required field is missing"
+    elif kind == "extra_forbidden":
+        message = "unknown field (check the spelling; see `livermets schema`)"
+    elif kind == "literal_error":
+        message = f"{error.get('input')!r} is not allowed; {message[0].lower()}{message[1:]}"
+    elif "input" in error and kind not in {"model_type", "dict_type"}:
+        given = error["input"]
+        if not isinstance(given, dict | list):
+            message = f"{message} (got {given!r})"
+    path = field_path(error.get("loc", ()))
+    field = context.get("field")
+    if isinstance(field, str) and field:
+        path = f"{path}.{field}" if path else field
+    return FieldProblem(path, message)
+
+
+def case_from_data(data: Any, *, source: str = "") -> Case:
+    """Validate already-parsed data (a dict) into a case."""
+    if not isinstance(data, dict):
+        raise CaseInputError(
+            [
+                FieldProblem(
+                    "",
+                    "a case must be a JSON/YAML object with fields such as "
+                    "schema_version, case_id and primary",
+                )
+            ],
+            source=source,
+        )
+    try:
+        return Case.model_validate(data)
+    except ValidationError as error:
+        problems = [field_problem(e) for e in error.errors(include_url=False)]
+        raise CaseInputError(problems, source=source) from None
+
+
+def parse_case(text: str, *, source: str = "") -> Case:
+    """Parse JSON or YAML text into a validated case."""
+    return case_from_data(parse_document(text, source=source), source=source)
