@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from livermets.errors import InputError
 from livermets.knowledge import sources
-from livermets.patient.errors import PatientInputError
 from livermets.patient.glossary import Glossary, GlossaryEntry, explain_terms, load_glossary
 from livermets.patient.library import get_topic, list_topics, parse_topic, render
 
@@ -131,9 +131,9 @@ def test_get_topic_by_id_title_and_prefix() -> None:
     assert get_topic("ct-scan").title == "CT scan"
     assert get_topic("CT scan").id == "ct-scan"
     assert get_topic("histo").id == "histotripsy"
-    with pytest.raises(PatientInputError, match=r"^topic: no topic called"):
+    with pytest.raises(InputError, match=r"^topic: no topic called"):
         get_topic("zzz")
-    with pytest.raises(PatientInputError, match="several topics"):
+    with pytest.raises(InputError, match="several topics"):
         get_topic("the")
 
 

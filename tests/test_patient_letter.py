@@ -23,7 +23,6 @@ from typer.testing import CliRunner
 from livermets.assessment.build import assess
 from livermets.assessment.model import Assessment
 from livermets.case.model import PRIMARY_SITES, Case
-from livermets.errors import InputError
 from livermets.faces.cli.main import _register, app
 from livermets.faces.patient_letter import (
     FORMATS,
@@ -44,7 +43,6 @@ from livermets.faces.patient_letter import (
 from livermets.importers.case_text import parse_case
 from livermets.knowledge import load_yaml, sources
 from livermets.patient import readability as rd
-from livermets.patient.errors import PatientInputError
 from livermets.patient.glossary import load_glossary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -500,20 +498,6 @@ def test_no_sentence_copied_from_the_seeds() -> None:
     if runs:
         copied["patient_letter.yaml"] = sorted(runs)
     assert not copied, f"8-word runs also found in a seed page: {copied}"
-
-
-# ----------------------------------------------------------------------------------------------
-# PatientInputError is an InputError (faces catch one tree)
-# ----------------------------------------------------------------------------------------------
-
-
-def test_patient_input_error_is_an_input_error() -> None:
-    error = PatientInputError("context.temperature", "not a number")
-    assert isinstance(error, InputError) and isinstance(error, ValueError)
-    assert str(error) == "context.temperature: not a number"
-    assert (error.field, error.problem) == ("context.temperature", "not a number")
-    assert str(PatientInputError("", "bad answers")) == "bad answers"
-    assert error.problems[0].path == "context.temperature"
 
 
 def test_support_comes_first_when_no_treatment_is_open_now() -> None:

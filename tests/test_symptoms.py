@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from livermets.errors import AnswersInputError
 from livermets.knowledge import sources
 from livermets.patient import symptoms as sym
-from livermets.patient.errors import PatientInputError
 from livermets.patient.symptoms import (
     Condition,
     SymptomAnswers,
@@ -90,9 +90,7 @@ contexts = st.fixed_dictionaries(
             unique=True,
             max_size=4,
         ),
-        "temperature": st.one_of(
-            st.none(), st.floats(34.0, 41.5).map(lambda t: round(t, 1))
-        ),
+        "temperature": st.one_of(st.none(), st.floats(34.0, 41.5).map(lambda t: round(t, 1))),
     }
 )
 answers_strategy = st.builds(
@@ -232,7 +230,7 @@ def test_fever_threshold_is_a_setting_with_the_lower_default() -> None:
     assert triage(a).level == "today"
     strict = triage(a, settings=TriageSettings(fever_threshold_c=38.0))
     assert strict.level == "routine"
-    with pytest.raises(PatientInputError, match="fever_threshold_c"):
+    with pytest.raises(AnswersInputError, match="fever_threshold_c"):
         triage(a, settings=TriageSettings(fever_threshold_c=39.0))
 
 
@@ -342,7 +340,7 @@ def test_default_emergency_number_text() -> None:
 
 
 def test_unknown_country_names_the_field() -> None:
-    with pytest.raises(PatientInputError, match=r"^country: unknown country code 'XX'"):
+    with pytest.raises(AnswersInputError, match=r"^country: unknown country code 'XX'"):
         triage(SymptomAnswers(), country="XX")
 
 
@@ -358,26 +356,26 @@ def test_gb_today_mentions_nhs_111() -> None:
 
 
 def test_unknown_symptom_id_names_the_field() -> None:
-    with pytest.raises(PatientInputError) as info:
+    with pytest.raises(AnswersInputError) as info:
         parse_answers({"symptoms": {"headache": {}}})
-    assert info.value.field == "symptoms"
+    assert info.value.paths == ["symptoms"]
     assert "unknown symptom id 'headache'" in str(info.value)
 
 
 def test_unknown_symptom_in_list_form() -> None:
-    with pytest.raises(PatientInputError, match="unknown symptom id 'x'"):
+    with pytest.raises(AnswersInputError, match="unknown symptom id 'x'"):
         parse_answers({"symptoms": [{"id": "x"}]})
 
 
 @pytest.mark.parametrize("bad", ["38 K", {"value": 38, "unit": "kelvin"}, "hot", True])
 def test_bad_temperature_names_the_field(bad: Any) -> None:
-    with pytest.raises(PatientInputError) as info:
+    with pytest.raises(AnswersInputError) as info:
         parse_answers({"context": {"temperature": bad}})
-    assert info.value.field == "context.temperature"
+    assert info.value.paths == ["context.temperature"]
 
 
 def test_fahrenheit_without_unit_is_refused_with_a_hint() -> None:
-    with pytest.raises(PatientInputError, match="needs the unit"):
+    with pytest.raises(AnswersInputError, match="needs the unit"):
         parse_answers({"context": {"temperature": 101}})
 
 
@@ -392,9 +390,9 @@ def test_temperature_units_are_converted_on_the_way_in(given_value: Any, celsius
 
 
 def test_bad_severity_and_unknown_fields_name_the_field() -> None:
-    with pytest.raises(PatientInputError, match=r"^symptoms\.itching\.severity"):
+    with pytest.raises(AnswersInputError, match=r"^symptoms\.itching\.severity"):
         parse_answers({"symptoms": {"itching": {"severity": "awful"}}})
-    with pytest.raises(PatientInputError, match=r"^context\.colour"):
+    with pytest.raises(AnswersInputError, match=r"^context\.colour"):
         parse_answers({"context": {"colour": "red"}})
-    with pytest.raises(PatientInputError, match=r"^context\.treatments"):
+    with pytest.raises(AnswersInputError, match=r"^context\.treatments"):
         parse_answers({"context": {"treatments": ["surgery"]}})

@@ -1,26 +1,41 @@
 """livermets: decision support for liver metastases (secondary liver cancer).
 
-Public API::
+Public API (``livermets.api``, re-exported here)::
 
-    from livermets import parse_case, assess
+    from livermets import parse_case, assess, render, triage, evaluate_cohort
     assessment = assess(parse_case(text))
+    print(render(assessment, "report", format="markdown"))
+
+Errors are one tree (``livermets.errors``): ``LivermetsError`` -> ``InputError`` (bad input,
+every problem with its field path) and ``KnowledgeError`` (a packaged knowledge defect).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "assess", "parse_case"]
+__all__ = [
+    "__version__",
+    "assess",
+    "case_from_data",
+    "evaluate_cohort",
+    "parse_case",
+    "render",
+    "triage",
+]
+
+if TYPE_CHECKING:
+    from livermets.api import assess, case_from_data, evaluate_cohort, parse_case, render, triage
+
+_API = frozenset(__all__) - {"__version__"}
 
 
 def __getattr__(name: str) -> object:
     # Lazy, so that importing the package (e.g. for the CLI's --help) stays fast.
-    if name == "assess":
-        from livermets.assessment.build import assess
+    if name in _API:
+        from livermets import api
 
-        return assess
-    if name == "parse_case":
-        from livermets.importers.case_text import parse_case
-
-        return parse_case
+        return getattr(api, name)
     raise AttributeError(name)

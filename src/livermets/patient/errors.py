@@ -1,29 +1,30 @@
-"""Input problems in patient-facing features, always naming the field at fault."""
+"""Input problems in patient-facing features, as the one error tree's
+:class:`~livermets.errors.AnswersInputError`: every problem, each naming its field."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import ValidationError
 
-from livermets.errors import FieldProblem, InputError
+from livermets.errors import AnswersInputError, FieldProblem, field_path
 
 
-class PatientInputError(InputError):
-    """An answer that cannot be used. ``field`` is a dotted path such as ``context.temperature``.
-
-    A :class:`livermets.errors.InputError` with one problem, so faces can catch either; ``str()``
-    is ``"field: problem"`` (or just the problem when there is no field).
-    """
-
-    def __init__(self, field: str, problem: str) -> None:
-        self.field = field
-        self.problem = problem
-        super().__init__([FieldProblem(field, problem)])
+def answers_error(path: str, problem: str) -> AnswersInputError:
+    """One problem with the answers (``path`` such as ``context.temperature``, or ``""``)."""
+    return AnswersInputError([FieldProblem(path, problem)])
 
 
-def from_validation_error(error: ValidationError) -> PatientInputError:
-    """The first problem of a pydantic error, as one line that names the field."""
-    first = error.errors()[0]
-    path = ".".join(str(part) for part in first.get("loc", ()))
-    message = str(first.get("msg", "invalid value"))
-    message = message.removeprefix("Value error, ")
-    return PatientInputError(path, message)
+def _problem(error: Mapping[str, Any]) -> FieldProblem:
+    context = error.get("ctx") or {}
+    if error.get("type") == "value_error" and "error" in context:
+        message = str(context["error"])  # a validator's own sentence
+    else:
+        message = str(error.get("msg", "invalid value"))
+    return FieldProblem(field_path(error.get("loc", ())), message)
+
+
+def from_validation_error(error: ValidationError, *, source: str = "") -> AnswersInputError:
+    """Every problem of a pydantic error, each with its dotted field path, in one error."""
+    return AnswersInputError([_problem(e) for e in error.errors(include_url=False)], source=source)

@@ -26,8 +26,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from livermets.errors import FieldProblem, InputError
 from livermets.knowledge import read_text
-from livermets.patient.errors import PatientInputError
 from livermets.patient.glossary import Glossary, explain_terms
 
 SECTIONS: dict[str, str] = {
@@ -89,7 +89,8 @@ def list_topics(topics: tuple[Topic, ...] | None = None) -> list[Topic]:
 
 def get_topic(query: str, topics: tuple[Topic, ...] | None = None) -> Topic:
     """The topic whose id or title is ``query``, or the only one whose id or title starts with
-    (or contains) it. Otherwise :class:`PatientInputError` naming ``topic`` with suggestions."""
+    (or contains) it. Otherwise an :class:`~livermets.errors.InputError` naming ``topic``, with
+    suggestions."""
     pool = list_topics(topics)
     q = query.strip().lower().replace(" ", "-")
     plain = query.strip().lower()
@@ -105,9 +106,13 @@ def get_topic(query: str, topics: tuple[Topic, ...] | None = None) -> Topic:
             return hits[0]
         if len(hits) > 1:
             names = ", ".join(t.id for t in hits[:8])
-            raise PatientInputError("topic", f"{query!r} matches several topics: {names}")
-    raise PatientInputError(
-        "topic", f"no topic called {query!r}; run 'livermets library' to see the list"
+            raise InputError([FieldProblem("topic", f"{query!r} matches several topics: {names}")])
+    raise InputError(
+        [
+            FieldProblem(
+                "topic", f"no topic called {query!r}; run 'livermets library' to see the list"
+            )
+        ]
     )
 
 

@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from livermets.knowledge import load_yaml
-from livermets.patient.errors import PatientInputError, from_validation_error
+from livermets.patient.errors import answers_error, from_validation_error
 
 Level = Literal["routine", "soon", "today", "emergency"]
 #: Levels from least to most urgent. The order is the scheme's meaning, not a clinical threshold.
@@ -235,7 +235,7 @@ class SymptomCatalog(_Frozen):
         code = country.strip().upper()
         if code not in self.emergency_numbers.countries:
             known = ", ".join(sorted(self.emergency_numbers.countries))
-            raise PatientInputError("country", f"unknown country code {country!r}; known: {known}")
+            raise answers_error("country", f"unknown country code {country!r}; known: {known}")
         return self.emergency_numbers.countries[code]
 
 
@@ -373,18 +373,20 @@ class SymptomAnswers(BaseModel):
             value = as_dict
         if isinstance(value, Mapping):
             known = _catalog_from(info).symptom_ids()
-            for key in value:
-                if key not in known:
-                    raise ValueError(f"unknown symptom id {key!r}; known ids: {', '.join(known)}")
+            unknown = [repr(key) for key in value if key not in known]
+            if unknown:
+                ids = "id " + unknown[0] if len(unknown) == 1 else "ids " + ", ".join(unknown)
+                raise ValueError(f"unknown symptom {ids}; known ids: {', '.join(known)}")
             return {k: ({} if v is None or v is True else v) for k, v in value.items()}
         return value
 
 
 def parse_answers(data: Any, catalog: SymptomCatalog | None = None) -> SymptomAnswers:
-    """Validate raw answers (e.g. from JSON/YAML); problems raise :class:`PatientInputError`
-    naming the field, e.g. ``symptoms: unknown symptom id 'x'``."""
+    """Validate raw answers (e.g. from JSON/YAML). Problems raise one
+    :class:`~livermets.errors.AnswersInputError` holding every problem, each naming its field,
+    e.g. ``symptoms: unknown symptom id 'x'`` and ``context.temperature: ...``."""
     if not isinstance(data, Mapping):
-        raise PatientInputError("", "the answers must be an object with 'symptoms' and 'context'")
+        raise answers_error("", "the answers must be an object with 'symptoms' and 'context'")
     context = {"catalog": catalog} if catalog is not None else None
     try:
         return SymptomAnswers.model_validate(data, context=context)
@@ -502,7 +504,7 @@ def fever_threshold(settings: TriageSettings | None, catalog: SymptomCatalog) ->
     )
     if chosen not in setting.allowed:
         allowed = " or ".join(f"{v:g}" for v in setting.allowed)
-        raise PatientInputError("fever_threshold_c", f"{chosen:g} is not allowed; use {allowed}")
+        raise answers_error("fever_threshold_c", f"{chosen:g} is not allowed; use {allowed}")
     return chosen
 
 
