@@ -78,8 +78,8 @@ def test_fever_threshold_option(tmp_path: Path) -> None:
         ("context: {temperature: 38 K}\n", "a.yaml", "context.temperature: unknown unit 'K'"),
         ("context: {temperature: 101}\n", "a.yaml", "context.temperature: 101 °C"),
         ("symptoms: {itching: {severity: awful}}\n", "a.yaml", "symptoms.itching.severity"),
-        ("{not json", "a.json", "answers file:"),
-        ("symptoms: [unclosed\n", "a.yaml", "answers file:"),
+        ("{not json", "a.json", "a.json: malformed JSON at line 1"),
+        ("symptoms: [unclosed\n", "a.yaml", "a.yaml: malformed YAML"),
         ("- just\n- a list\n", "a.yaml", "the answers must be an object"),
     ],
 )

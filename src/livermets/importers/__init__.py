@@ -3,7 +3,8 @@
 Each importer turns one kind of input into a case, or raises an
 :class:`~livermets.errors.InputError` that lists every problem with its field path:
 
-- ``case_text``: the livermets case format as JSON or YAML text (``parse_case``);
+- ``case_text``: the livermets case format as JSON or YAML text (``parse_case``), using
+  ``text.parse_document`` (JSON/YAML to data, with located errors);
 - FHIR resources (a Bundle of Patient, Condition, Observation...) come next, as ``fhir``,
   raising :class:`~livermets.errors.ImportInputError`.
 

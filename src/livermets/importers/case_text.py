@@ -10,42 +10,14 @@ reported by :func:`livermets.case.plausibility.plausibility_warnings`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from livermets.case.model import Case
-from livermets.errors import CaseInputError, FieldProblem, InputError, field_path
-
-
-def parse_document(text: str, *, source: str = "", error: type[InputError] = CaseInputError) -> Any:
-    """Parse JSON or YAML text (JSON is YAML, but JSON errors read better from ``json``).
-
-    A malformed document raises ``error`` (an :class:`InputError` subclass: a case, answers or
-    an imported record) with one problem at the document's root (path ``""``)."""
-    stripped = text.lstrip()
-    if not stripped:
-        raise error([FieldProblem("", "the input is empty")], source=source)
-    if stripped[0] in "{[":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as bad:
-            where = f"line {bad.lineno}, column {bad.colno}"
-            raise error(
-                [FieldProblem("", f"malformed JSON at {where}: {bad.msg}")], source=source
-            ) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as bad:
-        mark = getattr(bad, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(bad, "problem", None) or "not valid YAML"
-        raise error(
-            [FieldProblem("", f"malformed YAML{where}: {problem}")], source=source
-        ) from None
+from livermets.errors import CaseInputError, FieldProblem, field_path
+from livermets.importers.text import parse_document
 
 
 def field_problem(error: Mapping[str, Any]) -> FieldProblem:

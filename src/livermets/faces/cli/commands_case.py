@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from livermets.errors import InputError
-from livermets.faces.cli.main import app
+from livermets.faces.cli.main import ALL_ERRORS_HELP, app, fail, user_errors
 
 
 class OutputFormat(StrEnum):
@@ -25,12 +23,6 @@ class OutputFormat(StrEnum):
 class Audience(StrEnum):
     mdt = "mdt"
     patient = "patient"
-
-
-def fail(message: str) -> typer.Exit:
-    """Print a one-line error to stderr; the caller raises the returned exit (status 2)."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 def read_input(path: str) -> tuple[str, str]:
@@ -86,40 +78,35 @@ def assess(
     show_all: Annotated[
         bool, typer.Option("--all", help="Show not-suitable options in full.")
     ] = False,
+    all_errors: Annotated[bool, typer.Option("--all-errors", help=ALL_ERRORS_HELP)] = False,
 ) -> None:
     """Assess a liver-metastasis case: scores, options with reasons, missing data."""
-    from livermets.assessment.build import assess as assess_case
-    from livermets.importers.case_text import parse_case
+    from livermets.api import assess as assess_case
+    from livermets.api import parse_case, render
 
     text, name = read_input(case_file)
-    try:
+    with user_errors(all_errors=all_errors):
         case = parse_case(text, source=name)
-    except InputError as error:
-        raise fail(str(error)) from None
-    assessment = assess_case(case)
-    if report is not None:
-        kinds = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
-        kind = kinds.get(report.suffix.lower())
-        if kind is None:
-            raise fail(f"--report {report}: use a file name ending in .html or .md")
-        from livermets.faces.report import render_report
-
-        write_output(report, render_report(assessment, kind))
-    if audience is Audience.patient:
-        from livermets.faces.patient_letter import render_patient_letter
-
-        typer.echo(render_patient_letter(case, assessment, output_format.value, country=country))
-        return
-    if output_format is OutputFormat.json:
-        typer.echo(assessment.model_dump_json(indent=2))
-    elif output_format is OutputFormat.text:
-        from livermets.faces.terminal import render_terminal
-
-        render_terminal(assessment, Console(), show_all=show_all)
-    else:
-        from livermets.faces.report import render_report
-
-        typer.echo(render_report(assessment, output_format.value))
+        assessment = assess_case(case)
+        if report is not None:
+            kinds = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
+            kind = kinds.get(report.suffix.lower())
+            if kind is None:
+                raise fail(f"--report {report}: use a file name ending in .html or .md")
+            write_output(report, render(assessment, "report", format=kind))
+        if audience is Audience.patient:
+            letter = render(
+                assessment, "letter", format=output_format.value, case=case, country=country
+            )
+            typer.echo(letter)
+            return
+        if output_format is OutputFormat.json:
+            typer.echo(render(assessment, "json"))
+        elif output_format is OutputFormat.text:
+            color = sys.stdout.isatty()
+            typer.echo(render(assessment, "terminal", show_all=show_all, color=color), nl=False)
+        else:
+            typer.echo(render(assessment, "report", format=output_format.value))
 
 
 @app.command()

@@ -3,30 +3,27 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.markdown import Markdown
 
-from livermets.faces.cli.main import app
-from livermets.patient.errors import PatientInputError
+from livermets.errors import AnswersInputError
+from livermets.faces.cli.main import ALL_ERRORS_HELP, app, fail, user_errors
+from livermets.importers.text import parse_document
 from livermets.patient.glossary import load_glossary
 from livermets.patient.library import SECTIONS, get_topic, list_topics, render
 from livermets.patient.questionnaire import Option, Question, questions, summary, to_answers
 from livermets.patient.symptoms import (
     TriageResult,
-    TriageSettings,
     load_catalog,
     parse_answers,
     parse_temperature_c,
     render_text,
-    triage,
 )
 
 BACK = object()
@@ -39,23 +36,14 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
-
-
 def _read_answers(path: Path) -> Any:
+    """The parsed answers file; a malformed one is an :class:`AnswersInputError`."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise _fail(f"answers file: cannot read {path}: {error.strerror or error}") from None
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        where = str(error).splitlines()[0]
-        raise _fail(f"answers file: {path} is not valid JSON/YAML ({where})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise fail(f"answers file: cannot read {path}: {reason}") from None
+    return parse_document(text, source=str(path), error=AnswersInputError)
 
 
 def _show_result(result: TriageResult, fmt: OutputFormat) -> None:
@@ -97,7 +85,7 @@ def _ask_with_numbers(question: Question, step: int, total: int) -> Any:
         try:
             raw = input("> ").strip()
         except EOFError:
-            raise _fail("input ended before all questions were answered") from None
+            raise fail("input ended before all questions were answered") from None
         if raw.lower() in ("b", "back") and step > 1:
             return BACK
         if question.kind == "temperature":
@@ -127,9 +115,7 @@ def _ask_with_arrows(question: Question, step: int, total: int) -> Any:
                 return str(error)
             return True
 
-        answer = questionary.text(
-            f"{prompt} {question.hint} (b to go back)", validate=valid
-        ).ask()
+        answer = questionary.text(f"{prompt} {question.hint} (b to go back)", validate=valid).ask()
         if answer is None:
             raise typer.Exit(130)
         return BACK if answer.strip().lower() in ("b", "back") else answer.strip()
@@ -201,21 +187,18 @@ def symptoms_command(
         float | None,
         typer.Option("--fever-threshold", help="Fever threshold in °C allowed by local policy."),
     ] = None,
+    all_errors: Annotated[bool, typer.Option("--all-errors", help=ALL_ERRORS_HELP)] = False,
 ) -> None:
     """Check symptoms: how soon to get help, and why. Never a diagnosis."""
-    try:
+    from livermets.api import triage
+
+    with user_errors(all_errors=all_errors):
         load_catalog().emergency(country)
         if answers is not None:
             parsed = parse_answers(_read_answers(answers))
         else:
             parsed = parse_answers(to_answers(_run_questions()))
-        result = triage(
-            parsed,
-            settings=TriageSettings(fever_threshold_c=fever_threshold),
-            country=country,
-        )
-    except PatientInputError as error:
-        raise _fail(str(error)) from None
+        result = triage(parsed, country=country, fever_threshold_c=fever_threshold)
     if answers is None:
         typer.echo("")
     _show_result(result, output)
@@ -236,10 +219,8 @@ def library_command(
             console.print(f"  {t.id:30} {t.summary}", markup=False)
         console.print("\nRead one with: livermets library TOPIC")
         return
-    try:
+    with user_errors():
         found = get_topic(topic)
-    except PatientInputError as error:
-        raise _fail(str(error)) from None
     if sys.stdout.isatty():
         console.print(Markdown(render(found)))
     else:
@@ -259,7 +240,7 @@ def glossary_command(
         return
     hits = glossary.search(term)
     if not hits:
-        raise _fail(f"term: {term!r} is not in the glossary; run 'livermets glossary' for all")
+        raise fail(f"term: {term!r} is not in the glossary; run 'livermets glossary' for all")
     for entry in hits[:5]:
         others = [f for f in entry.forms if f.lower() != entry.term.lower()]
         typer.echo(f"{entry.term}: {entry.explanation}")

@@ -1,8 +1,21 @@
-"""The ``livermets`` command: a thin face over the core. Each command lives in its own module."""
+"""The ``livermets`` command: a thin face over the core. Each command lives in its own module.
+
+Errors reach the user through the one tree of :mod:`livermets.errors`, never by message text:
+an :class:`~livermets.errors.InputError` prints one line naming the field (every problem, one per
+line, with ``--all-errors``) and exits with status 2; a
+:class:`~livermets.errors.KnowledgeError` (a defect of the packaged knowledge) prints one line
+naming the file and exits with status 3. Never a traceback.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
+
+from livermets.errors import InputError, KnowledgeError
 
 app = typer.Typer(
     name="livermets",
@@ -12,6 +25,44 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+#: Exit statuses: bad input, and a defect of the packaged knowledge.
+EXIT_INPUT = 2
+EXIT_KNOWLEDGE = 3
+
+ALL_ERRORS_HELP = "On bad input, list every problem (one per line), not only the first."
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a one-line error to stderr; the caller raises the returned exit (status 2)."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=EXIT_INPUT)
+
+
+def input_error_lines(error: InputError, *, all_errors: bool = False) -> list[str]:
+    """What the user reads: the summary line, or every problem with ``all_errors``."""
+    return error.lines() if all_errors else [error.summary()]
+
+
+def knowledge_error_line(error: KnowledgeError) -> str:
+    return (
+        f"packaged knowledge cannot be used: {error} (a defect of this livermets installation; "
+        "`livermets knowledge check` lists every problem; please report it)"
+    )
+
+
+@contextmanager
+def user_errors(*, all_errors: bool = False) -> Iterator[None]:
+    """Turn the error tree into messages and exit statuses (2 for input, 3 for knowledge)."""
+    try:
+        yield
+    except InputError as error:
+        for line in input_error_lines(error, all_errors=all_errors):
+            typer.echo(f"error: {line}", err=True)
+        raise typer.Exit(code=EXIT_INPUT) from None
+    except KnowledgeError as error:
+        typer.echo(f"error: {knowledge_error_line(error)}", err=True)
+        raise typer.Exit(code=EXIT_KNOWLEDGE) from None
 
 
 def _register() -> None:
@@ -23,5 +74,13 @@ def _register() -> None:
 
 
 def run() -> None:
-    _register()
-    app()
+    try:
+        _register()
+        app()
+    except InputError as error:  # anything a command did not catch itself
+        for line in input_error_lines(error):
+            typer.echo(f"error: {line}", err=True)
+        sys.exit(EXIT_INPUT)
+    except KnowledgeError as error:
+        typer.echo(f"error: {knowledge_error_line(error)}", err=True)
+        sys.exit(EXIT_KNOWLEDGE)
