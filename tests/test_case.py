@@ -34,10 +34,10 @@ def with_(path: str, value: Any) -> dict[str, Any]:
     return data
 
 
-def problem(data: Any) -> str:
+def problem(data: Any) -> CaseInputError:
     with pytest.raises(CaseInputError) as caught:
         case_from_data(data)
-    return str(caught.value)
+    return caught.value
 
 
 def test_minimal_case_is_valid_and_everything_else_is_unknown() -> None:
@@ -129,10 +129,27 @@ def test_lesion_size_in_mm_or_cm() -> None:
     ],
 )
 def test_bad_input_names_the_field(data: Any, field: str, words: str) -> None:
-    message = problem(data)
-    assert message.startswith(f"{field}:") or (not field and words in message), message
-    assert words in message, message
+    error = problem(data)
+    assert error.paths == [field], error.problems  # the path is data, not read from text
+    assert words in error.problems[0].problem, error.problems
+    message = str(error)
+    assert message == (f"{field}: " if field else "") + error.problems[0].problem
     assert "\n" not in message and "Traceback" not in message
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    data = with_(
+        "labs", {"inr": {"value": 50, "unit": "ratio"}, "sodium": {"value": 1, "unit": "x"}}
+    )
+    data["performance"] = {"ecog": 9, "karnofsky": 55}
+    error = problem(data)
+    assert error.paths == [
+        "labs.inr.value",
+        "labs.sodium.unit",
+        "performance.ecog",
+        "performance.karnofsky",
+    ]
+    assert str(error).endswith("(and 3 more problems)")
 
 
 @pytest.mark.parametrize(

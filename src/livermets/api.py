@@ -47,7 +47,7 @@ __all__ = [
 
 Face = Literal["terminal", "json", "report", "letter"]
 #: Each face and the formats it renders; the first is the default.
-FACES: dict[str, tuple[str, ...]] = {
+FACES: dict[Face, tuple[str, ...]] = {
     "terminal": ("text",),
     "json": ("json",),
     "report": ("html", "markdown"),
