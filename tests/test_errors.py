@@ -31,6 +31,8 @@ from livermets.errors import (
 from livermets.faces.cli.main import _register, app, run
 from livermets.importers.case_text import case_from_data, field_problem
 from livermets.knowledge import cite, merge_sources, parse_yaml
+from livermets.patient.glossary import Glossary, GlossaryEntry
+from livermets.patient.library import parse_topic
 from livermets.patient.symptoms import parse_answers
 
 _register()
@@ -217,6 +219,18 @@ def test_malformed_knowledge_yaml_names_the_file_and_the_line() -> None:
 def test_an_unknown_cited_source_is_an_unknown_reference() -> None:
     with pytest.raises(UnknownReferenceError, match="no-such-source"):
         cite(["no-such-source"])
+
+
+def test_patient_knowledge_files_raise_knowledge_errors_naming_the_file() -> None:
+    with pytest.raises(KnowledgeError) as caught:
+        parse_topic("# No front matter\n", "stray.md")
+    assert caught.value.file == "library/stray.md"
+    entry = GlossaryEntry(
+        id="ct", term="CT", forms=("CT",), short="a scan", explanation="A scan.", sources=()
+    )
+    with pytest.raises(DuplicateIdError) as twice:
+        Glossary([entry, entry])
+    assert (twice.value.file, twice.value.rule) == ("glossary.yaml", "ct")
 
 
 def test_located_fills_in_file_and_rule_once() -> None:

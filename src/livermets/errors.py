@@ -14,19 +14,29 @@
         │                               source id that does not exist
         └── DuplicateIdError            an id declared twice
 
-Faces (CLI, web, API) catch :class:`InputError` and show ``str(error)`` (one line) or every
-problem (``error.problems``); the CLI exits with status 2, the API answers 422. A
-``KnowledgeError`` is a defect of the packaged knowledge: ``livermets knowledge check`` lists
-them all, and CI runs it, so a user never meets one.
+Faces catch the tree, never a message text: an :class:`InputError` shows ``str(error)`` (one
+line: the first problem and how many more) or every problem (``error.lines()``,
+``error.problems``); the CLI exits with status 2 (``--all-errors`` prints every problem), a web
+face would answer 422. A ``KnowledgeError`` is a defect of the packaged knowledge: the CLI
+prints one line naming the file and exits with status 3; ``livermets knowledge check`` lists
+them all, and CI runs it, so a user never meets one. A plain ``ValueError``/``TypeError`` from
+livermets is a programming error (an unknown face or format), not an input problem.
 
 An :class:`InputError` carries its problems as data (:class:`FieldProblem`: a dotted path and a
-sentence), so no face ever reads a path back out of a message.
+sentence). Validation errors become problems through :func:`validation_problem`: the path is
+the validator's location, plus ``ctx["field"]`` when a model-level check names the sub-field at
+fault (``case/model.py`` does so for a unit or a value), so no code reads a path back out of a
+message. Where they are raised: ``CaseInputError`` by ``importers/case_text.py`` (and
+``case.units.UnitError``, one of them), ``AnswersInputError`` by ``patient/symptoms.py``,
+``KnowledgeError`` by the loaders (``knowledge/__init__.py``, ``patient/``), ``RuleSyntaxError``
+by ``engine/parse.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class LivermetsError(Exception):
@@ -56,6 +66,22 @@ def field_path(location: Iterable[int | str]) -> str:
         elif not item.startswith("function-"):
             parts.append(("." if parts else "") + item)
     return "".join(parts)
+
+
+def validation_problem(error: Mapping[str, Any]) -> FieldProblem:
+    """One item of a pydantic ``ValidationError.errors()`` as a :class:`FieldProblem`: the path
+    from its location (plus ``ctx["field"]`` when a model-level check names the sub-field at
+    fault), the sentence a validator raised (``ctx["error"]``) or pydantic's own message."""
+    context = error.get("ctx") or {}
+    if error.get("type") == "value_error" and "error" in context:
+        message = str(context["error"])
+    else:
+        message = str(error.get("msg", "invalid value"))
+    path = field_path(error.get("loc", ()))
+    field = context.get("field")
+    if isinstance(field, str) and field:
+        path = f"{path}.{field}" if path else field
+    return FieldProblem(path, message)
 
 
 class InputError(LivermetsError, ValueError):

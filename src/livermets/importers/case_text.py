@@ -16,22 +16,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from livermets.case.model import Case
-from livermets.errors import CaseInputError, FieldProblem, field_path
+from livermets.errors import CaseInputError, FieldProblem, validation_problem
 from livermets.importers.text import parse_document
 
 
 def field_problem(error: Mapping[str, Any]) -> FieldProblem:
-    """One pydantic error (an item of ``ValidationError.errors()``) as a :class:`FieldProblem`.
+    """One pydantic error (an item of ``ValidationError.errors()``) as a :class:`FieldProblem`,
+    worded for a person filling in a case.
 
     The path is the error's location, plus ``ctx["field"]`` when a model-level check names the
-    sub-field at fault (a unit, a value). A ``ValueError`` raised by a validator gives its own
-    text (``ctx["error"]``), without pydantic's "Value error, " prefix."""
-    context = error.get("ctx") or {}
+    sub-field at fault (a unit, a value): :func:`livermets.errors.validation_problem`."""
+    located = validation_problem(error)
+    message = located.problem
     kind = error.get("type", "")
-    if kind == "value_error" and "error" in context:
-        message = str(context["error"])
-    else:
-        message = str(error.get("msg", "invalid"))
     if kind == "missing":
         message = "required field is missing"
     elif kind == "extra_forbidden":
@@ -42,11 +39,7 @@ def field_problem(error: Mapping[str, Any]) -> FieldProblem:
         given = error["input"]
         if not isinstance(given, dict | list):
             message = f"{message} (got {given!r})"
-    path = field_path(error.get("loc", ()))
-    field = context.get("field")
-    if isinstance(field, str) and field:
-        path = f"{path}.{field}" if path else field
-    return FieldProblem(path, message)
+    return FieldProblem(located.path, message)
 
 
 def case_from_data(data: Any, *, source: str = "") -> Case:

@@ -17,7 +17,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from livermets.errors import DuplicateIdError, KnowledgeError, UnknownReferenceError, field_path
+from livermets.errors import (
+    DuplicateIdError,
+    KnowledgeError,
+    UnknownReferenceError,
+    validation_problem,
+)
 
 
 class Source(BaseModel):
@@ -59,10 +64,7 @@ def load_yaml(relative_path: str) -> Any:
 def invalid(error: ValidationError, *, file: str, rule: str = "") -> KnowledgeError:
     """A declaration that does not fit its model, as one :class:`KnowledgeError` naming the file,
     the declaration and every field at fault."""
-    problems = "; ".join(
-        f"{field_path(e['loc'])}: {e['msg']}" if e["loc"] else str(e["msg"])
-        for e in error.errors(include_url=False)
-    )
+    problems = "; ".join(str(validation_problem(e)) for e in error.errors(include_url=False))
     return KnowledgeError(problems, file=file, rule=rule)
 
 

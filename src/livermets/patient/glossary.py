@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, model_validator
 
-from livermets.knowledge import load_yaml
+from livermets.errors import DuplicateIdError
+from livermets.knowledge import invalid, load_yaml
 
 
 class GlossaryEntry(BaseModel):
@@ -55,8 +56,11 @@ class Glossary:
     def __init__(self, entries: Iterable[GlossaryEntry]) -> None:
         self.entries: tuple[GlossaryEntry, ...] = tuple(entries)
         ids = [e.id for e in self.entries]
-        if len(ids) != len(set(ids)):
-            raise ValueError("duplicate glossary id")
+        seen: set[str] = set()
+        for entry_id in ids:
+            if entry_id in seen:
+                raise DuplicateIdError("id declared twice", file="glossary.yaml", rule=entry_id)
+            seen.add(entry_id)
         forms: list[tuple[str, GlossaryEntry]] = [(f, e) for e in self.entries for f in e.forms]
         forms.sort(key=lambda fe: -len(fe[0]))
         self._by_form_exact: dict[str, GlossaryEntry] = {}
@@ -157,7 +161,10 @@ def _body_lines(text: str) -> list[tuple[int, str]]:
 def load_glossary() -> Glossary:
     """The packaged glossary (read-only package data)."""
     raw = load_yaml("glossary.yaml")
-    return Glossary(TypeAdapter(list[GlossaryEntry]).validate_python(raw))
+    try:
+        return Glossary(TypeAdapter(list[GlossaryEntry]).validate_python(raw))
+    except ValidationError as error:
+        raise invalid(error, file="glossary.yaml") from None
 
 
 def explain_terms(

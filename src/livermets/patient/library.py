@@ -23,11 +23,16 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from livermets.errors import FieldProblem, InputError
-from livermets.knowledge import read_text
+from livermets.errors import (
+    DuplicateIdError,
+    FieldProblem,
+    InputError,
+    KnowledgeError,
+    UnknownReferenceError,
+)
+from livermets.knowledge import invalid, parse_yaml, read_text
 from livermets.patient.glossary import Glossary, explain_terms
 
 SECTIONS: dict[str, str] = {
@@ -57,16 +62,22 @@ class Topic(BaseModel):
 
 
 def parse_topic(markdown: str, name: str = "") -> Topic:
-    """A topic from the text of one library file (front matter + Markdown body)."""
+    """A topic from the text of one library file (front matter + Markdown body); a file that
+    cannot be used is a :class:`~livermets.errors.KnowledgeError` naming it."""
+    file = f"library/{name}" if name else ""
     match = _FRONT.match(markdown)
     if not match:
-        raise ValueError(f"{name}: a library file must start with a --- front-matter block")
-    meta: Any = yaml.safe_load(match["meta"])
+        raise KnowledgeError("a library file must start with a --- front-matter block", file=file)
+    meta: Any = parse_yaml(match["meta"], file)
     if not isinstance(meta, dict):
-        raise ValueError(f"{name}: front matter must be a mapping")
-    topic = Topic.model_validate({**meta, "body": match["body"].strip() + "\n"})
+        raise KnowledgeError("front matter must be a mapping", file=file)
+    rule = str(meta.get("id", ""))
+    try:
+        topic = Topic.model_validate({**meta, "body": match["body"].strip() + "\n"})
+    except ValidationError as error:
+        raise invalid(error, file=file, rule=rule) from None
     if topic.section not in SECTIONS:
-        raise ValueError(f"{name}: unknown section {topic.section!r}")
+        raise UnknownReferenceError(f"unknown section {topic.section!r}", file=file, rule=rule)
     return topic
 
 
@@ -76,9 +87,11 @@ def load_library() -> tuple[Topic, ...]:
     folder = resources.files("livermets.knowledge").joinpath("library")
     names = sorted(e.name for e in folder.iterdir() if e.name.endswith(".md"))
     topics = [parse_topic(read_text(f"library/{n}"), n) for n in names]
-    ids = [t.id for t in topics]
-    if len(ids) != len(set(ids)):
-        raise ValueError("duplicate library topic id")
+    seen: set[str] = set()
+    for name, topic in zip(names, topics, strict=True):
+        if topic.id in seen:
+            raise DuplicateIdError("topic id declared twice", file=f"library/{name}", rule=topic.id)
+        seen.add(topic.id)
     return tuple(sorted(topics, key=lambda t: (t.order, t.id)))
 
 

@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from livermets.knowledge import load_yaml
+from livermets.knowledge import invalid, load_yaml
 from livermets.patient.errors import answers_error, from_validation_error
 
 Level = Literal["routine", "soon", "today", "emergency"]
@@ -248,8 +248,12 @@ def _walk(cond: Condition) -> list[Condition]:
 
 @cache
 def load_catalog() -> SymptomCatalog:
-    """The packaged symptom catalog (read-only package data)."""
-    return SymptomCatalog.model_validate(load_yaml("symptoms.yaml"))
+    """The packaged symptom catalog (read-only package data); a catalog that does not fit its
+    model is a :class:`~livermets.errors.KnowledgeError` naming ``symptoms.yaml``."""
+    try:
+        return SymptomCatalog.model_validate(load_yaml("symptoms.yaml"))
+    except ValidationError as error:
+        raise invalid(error, file="symptoms.yaml") from None
 
 
 # --------------------------------------------------------------------------------------------
