@@ -131,8 +131,9 @@ def test_get_topic_by_id_title_and_prefix() -> None:
     assert get_topic("ct-scan").title == "CT scan"
     assert get_topic("CT scan").id == "ct-scan"
     assert get_topic("histo").id == "histotripsy"
-    with pytest.raises(InputError, match=r"^topic: no topic called"):
+    with pytest.raises(InputError, match="no topic called") as info:
         get_topic("zzz")
+    assert info.value.paths == ["topic"]
     with pytest.raises(InputError, match="several topics"):
         get_topic("the")
 

@@ -340,8 +340,9 @@ def test_default_emergency_number_text() -> None:
 
 
 def test_unknown_country_names_the_field() -> None:
-    with pytest.raises(AnswersInputError, match=r"^country: unknown country code 'XX'"):
+    with pytest.raises(AnswersInputError, match="unknown country code 'XX'") as info:
         triage(SymptomAnswers(), country="XX")
+    assert info.value.paths == ["country"]
 
 
 def test_gb_today_mentions_nhs_111() -> None:
@@ -389,10 +390,16 @@ def test_temperature_units_are_converted_on_the_way_in(given_value: Any, celsius
     assert a.context.temperature_c == pytest.approx(celsius)
 
 
-def test_bad_severity_and_unknown_fields_name_the_field() -> None:
-    with pytest.raises(AnswersInputError, match=r"^symptoms\.itching\.severity"):
-        parse_answers({"symptoms": {"itching": {"severity": "awful"}}})
-    with pytest.raises(AnswersInputError, match=r"^context\.colour"):
-        parse_answers({"context": {"colour": "red"}})
-    with pytest.raises(AnswersInputError, match=r"^context\.treatments"):
-        parse_answers({"context": {"treatments": ["surgery"]}})
+@pytest.mark.parametrize(
+    ("answers", "path"),
+    [
+        ({"symptoms": {"itching": {"severity": "awful"}}}, "symptoms.itching.severity"),
+        ({"context": {"colour": "red"}}, "context.colour"),
+        ({"context": {"treatments": ["surgery"]}}, "context.treatments[0]"),
+    ],
+)
+def test_bad_severity_and_unknown_fields_name_the_field(answers: Any, path: str) -> None:
+    with pytest.raises(AnswersInputError) as info:
+        parse_answers(answers)
+    assert info.value.paths == [path]
+    assert str(info.value).startswith(f"{path}: ")
