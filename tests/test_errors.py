@@ -374,6 +374,13 @@ def test_api_evaluate_cohort_agrees_with_assess() -> None:
         assert {k: row[k] for k in columns} == statuses
 
 
+def test_api_evaluate_cohort_names_a_repeated_case_id() -> None:
+    case = api.case_from_data(MINIMAL)
+    with pytest.raises(CaseInputError) as caught:
+        api.evaluate_cohort([case, api.case_from_data({**MINIMAL, "case_id": "e-2"}), case])
+    assert caught.value.paths == ["[2].case_id"]
+
+
 def test_api_triage_takes_raw_answers_and_names_bad_fields() -> None:
     result = api.triage({"symptoms": ["black_stools"], "context": {"cancer": "past"}}, country="GB")
     assert result.level == "emergency" and "999" in result.action

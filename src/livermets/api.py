@@ -27,6 +27,8 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from livermets.errors import CaseInputError, FieldProblem
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -109,7 +111,8 @@ def evaluate_cohort(
 
     ``cases`` is a case table (one row per case, ``features.catalog`` columns) with its child
     tables in ``children`` (``lesions``, ``markers``...), or a sequence of validated cases,
-    flattened here. ``only`` limits the output columns. Same rules as :func:`assess`."""
+    flattened here (two cases with one ``case_id`` are a :class:`CaseInputError`). ``only``
+    limits the output columns. Same rules as :func:`assess`."""
     import polars as pl
 
     from livermets.cohort.engine import evaluate_cohort as evaluate
@@ -119,6 +122,16 @@ def evaluate_cohort(
     if not isinstance(cases, pl.DataFrame | pl.LazyFrame):
         if children is not None:
             raise TypeError("children are given only with a case table, not with Case objects")
+        seen: dict[str, int] = {}
+        twice = [
+            FieldProblem(
+                f"[{i}].case_id", f"{c.case_id!r} is also the id of case [{seen[c.case_id]}]"
+            )
+            for i, c in enumerate(cases)
+            if seen.setdefault(c.case_id, i) != i
+        ]
+        if twice:
+            raise CaseInputError(twice, source="cases")
         cases, children = rows_to_frames([{**flatten(c), "case_id": c.case_id} for c in cases])
     return evaluate(cases, children, only=only)
 

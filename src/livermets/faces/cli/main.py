@@ -46,8 +46,8 @@ def input_error_lines(error: InputError, *, all_errors: bool = False) -> list[st
 
 def knowledge_error_line(error: KnowledgeError) -> str:
     return (
-        f"packaged knowledge cannot be used: {error} (a defect of this livermets installation; "
-        "`livermets knowledge check` lists every problem; please report it)"
+        f"packaged knowledge cannot be used: {error} "
+        "(a defect of this livermets installation, not of your input; please report it)"
     )
 
 
