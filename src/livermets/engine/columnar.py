@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from livermets.engine.expr import Agg, Call, Col, Expr, Lit, children, fold
-from livermets.engine.ops import OPS
+from livermets.engine.ops import AGGREGATES, OPS
 
 NULL = pl.lit(None)
 
@@ -25,15 +25,48 @@ def aggregate_column_name(node: Agg) -> str:
     return f"__agg_{node.table}_{node.func}_{id(node):x}"
 
 
-def _compile_node(node: Expr, parts: list[pl.Expr]) -> pl.Expr:
-    if isinstance(node, Col):
-        return pl.col(node.name)
+_KIND_DTYPES: dict[str, pl.DataType] = {"bool": pl.Boolean(), "num": pl.Float64()}
+
+
+def _always_unknown(node: Expr, parts: list[tuple[pl.Expr, bool]]) -> bool:
+    """Whether a node is unknown whatever the row (from its operator's null semantics)."""
     if isinstance(node, Lit):
-        return pl.lit(node.value)
+        return node.value is None
+    if not isinstance(node, Call):
+        return False
+    nulls = OPS[node.op].nulls
+    unknown = [u for _, u in parts]
+    if nulls == "strict":
+        return any(unknown)
+    if nulls in ("first_known", "kleene"):
+        return all(unknown)
+    if nulls == "when":
+        return unknown[0] or all(unknown[1:-1:2] + unknown[-1:])
+    return False
+
+
+def _compile_node(node: Expr, parts: list[tuple[pl.Expr, bool]]) -> tuple[pl.Expr, bool]:
+    """A node's polars expression and whether it is always unknown. An always-unknown node
+    compiles to a null literal (so polars never applies an operator to its untyped Null), and
+    an always-unknown operand gets the type its operator expects."""
+    if _always_unknown(node, parts):
+        return NULL, True
+    if isinstance(node, Col):
+        return pl.col(node.name), False
+    if isinstance(node, Lit):
+        return pl.lit(node.value), False
     if isinstance(node, Call):
-        return OPS[node.op].columnar(parts, node.params)
+        op = OPS[node.op]
+        count = len(parts)
+        typed = [
+            pl.lit(None, dtype=_KIND_DTYPES[kind])
+            if unknown and (kind := op.arg_kind(i, count)) in _KIND_DTYPES
+            else expr
+            for i, (expr, unknown) in enumerate(parts)
+        ]
+        return op.columnar(typed, node.params), False
     if isinstance(node, Agg):
-        return pl.col(aggregate_column_name(node))
+        return pl.col(aggregate_column_name(node)), False
     raise TypeError(f"unknown expression node {type(node).__name__}")
 
 
@@ -41,7 +74,15 @@ def compile_columnar(node: Expr) -> pl.Expr:
     """Compile an expression over case-level columns (aggregates must be attached first).
 
     Each operator's polars form comes from :mod:`livermets.engine.ops`."""
-    return fold(node, _compile_node)
+    return fold(node, _compile_node)[0]
+
+
+def _compile_as(node: Expr, kind: str | None) -> pl.Expr:
+    """Compile an operand of the given kind (an always-unknown one as a typed null)."""
+    expr, unknown = fold(node, _compile_node)
+    if unknown and kind in _KIND_DTYPES:
+        return pl.lit(None, dtype=_KIND_DTYPES[kind])
+    return expr
 
 
 def collect_aggregates(nodes: Sequence[Expr]) -> list[Agg]:
@@ -120,7 +161,9 @@ class _TableAggregates:
     def result(self, node: Agg) -> pl.Expr:
         """The aggregate's value per case, from the grouped columns."""
         w = repr(node.where)
-        where = None if node.where is None else self.row(w, compile_columnar(node.where))
+        where = (
+            None if node.where is None else self.row(f"where {w}", _compile_as(node.where, "bool"))
+        )
         if node.func == "count":
             if where is None:
                 return self.group(pl.col(_CHILD_ROW), "count", 0).cast(pl.Int64)
@@ -137,7 +180,7 @@ class _TableAggregates:
             return pl.when(counted >= _UNKNOWN_COUNT).then(None).otherwise(counted)
         assert node.value is not None
         v = repr(node.value)
-        value = self.row(v, compile_columnar(node.value))
+        value = self.row(f"value {v}", _compile_as(node.value, AGGREGATES[node.func].value))
         included = pl.lit(True) if where is None else where
         if node.func in ("any", "all"):
             decisive = value if node.func == "any" else ~value

@@ -259,8 +259,10 @@ def _c_round(parts: Sequence[pl.Expr], params: tuple[Any, ...]) -> pl.Expr:
 
 
 def _c_is_in(parts: Sequence[pl.Expr], params: tuple[Any, ...]) -> pl.Expr:
-    inner = parts[0]
-    return pl.when(inner.is_null()).then(NULL).otherwise(inner.is_in(list(params[0])))
+    inner, values = parts[0], list(params[0])
+    if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        inner, values = inner.cast(pl.Float64), [float(v) for v in values]  # int vs float
+    return pl.when(parts[0].is_null()).then(NULL).otherwise(inner.is_in(values))
 
 
 def _c_pow(parts: Sequence[pl.Expr], params: tuple[Any, ...]) -> pl.Expr:

@@ -65,7 +65,10 @@ def _complete(table: str) -> Expr:
     return when(parse_rule(rule)).then(True).otherwise(None)
 
 
-def _quantifier(kind: str, table: str, condition: Expr) -> Expr:
+def quantifier(kind: str, table: str, condition: Expr) -> Expr:
+    """``every``/``some``/``none`` of a child table's rows (see the module docstring)."""
+    if kind not in QUANTIFIERS:
+        raise RuleSyntaxError(f"unknown quantifier {kind!r}")
     rows = ChildTable(table)
     if kind == "every":
         return all_of(rows.all(condition), _complete(table))
@@ -200,7 +203,7 @@ def _call(node: ast.Call, tables: frozenset[str]) -> Expr:
         table = node.args[0].id
         if table not in tables:
             raise RuleSyntaxError(f"unknown child table {table!r}")
-        return _quantifier(func.id, table, _translate(node.args[1], tables))
+        return quantifier(func.id, table, _translate(node.args[1], tables))
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         table, method = func.value.id, func.attr
         if table not in tables:

@@ -118,6 +118,9 @@ def describe(node: Expr) -> str:
     if isinstance(node, Call):
         op = OPS[node.op]
         args = [describe(a) for a in node.args]
+        if node.op == "when":
+            pairs = zip(args[0:-1:2], args[1:-1:2], strict=True)
+            return "(" + " else ".join(f"{v} if {c}" for c, v in pairs) + f" else {args[-1]})"
         if op.symbol and op.arity == 2 and op.symbol != "in":
             return f"({args[0]} {op.symbol} {args[1]})"
         if op.symbol in ("and", "or") and op.functions:
