@@ -19,9 +19,12 @@ child table with the table's completeness (:data:`COMPLETENESS`): where fewer ro
 itemised than the case says exist (three lesions of five measured), ``every`` is unknown
 unless a row already makes it false, and ``some``/``none`` likewise.
 
-Only names, numbers, strings, booleans, ``None``, comparisons, ``and``/``or``/``not``,
-arithmetic, conditional expressions and the functions in ``FUNCTIONS`` are allowed. Nothing is
-executed: the text is parsed with :mod:`ast` and translated node by node.
+Only names, numbers, strings, booleans, ``None``, conditional expressions and the operators of
+the operator table (:mod:`livermets.engine.ops`: its symbols such as ``+``, ``**``, ``<=``,
+``and``, ``not``, ``in``, and its function names such as ``pow``, ``exp``, ``known``,
+``coalesce``) are allowed; a function's literal parameters follow its operands
+(``clip(x, 1, 4)``, ``round_half_up(x, 1)``). Nothing is executed: the text is parsed with
+:mod:`ast` and translated node by node.
 """
 
 from __future__ import annotations
