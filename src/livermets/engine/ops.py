@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 import polars as pl
@@ -104,7 +104,6 @@ class Op:
     param_defaults: tuple[Any, ...] = ()
     min_args: int = 1
     method: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def arg_kind(self, index: int, count: int) -> ArgKind:
         """The kind of operand ``index`` of ``count``."""
