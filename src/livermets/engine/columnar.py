@@ -180,7 +180,9 @@ class _TableAggregates:
             return pl.when(counted >= _UNKNOWN_COUNT).then(None).otherwise(counted)
         assert node.value is not None
         v = repr(node.value)
-        value = self.row(f"value {v}", _compile_as(node.value, AGGREGATES[node.func].value))
+        kind = AGGREGATES[node.func].value
+        # keyed by kind too: an always-unknown value is a typed null (bool for any/all)
+        value = self.row(f"value {kind} {v}", _compile_as(node.value, kind))
         included = pl.lit(True) if where is None else where
         if node.func in ("any", "all"):
             decisive = value if node.func == "any" else ~value
