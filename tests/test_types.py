@@ -159,3 +159,18 @@ def test_check_steps_locates_problems_by_origin() -> None:
         (UnknownReferenceError, "options/x.yaml", "b"),  # 'nope' (x.a is known)
         (RuleTypeError, "options/y.yaml", "c"),  # a criterion that is a number
     ], problems
+
+
+def test_derived_text_columns_get_the_vocabulary_of_their_rule() -> None:
+    """Score categories and option statuses: a misspelt literal is caught at load time."""
+    types, _ = check_steps(steps())
+    assert types["option__resection"].values == frozenset(
+        {"candidate", "consider_after", "needs_data", "not_suitable"}
+    )
+    env = {**base_environment(), **types}
+    typo = check(parse_rule("option__resection == 'candiate'"), env)
+    assert len(typo) == 1 and "'candiate'" in str(typo[0])
+    category = types["fong_crs__category"]
+    assert category.values and all(
+        not check(parse_rule(f"fong_crs__category == {v!r}"), env) for v in category.values
+    )
