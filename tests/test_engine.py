@@ -11,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from livermets.engine.columnar import attach_aggregates, compile_columnar
-from livermets.engine.expr import ChildTable, Expr, coalesce, col, greatest, least, lit, when
-from livermets.engine.parse import RuleSyntaxError, parse_rule
+from livermets.engine.expr import ChildTable, Expr, call, col, lit, when
+from livermets.engine.ops import AGGREGATES, OPS, Op
+from livermets.engine.parse import RuleSyntaxError, parse_rule, quantifier
 from livermets.engine.scalar import compile_scalar, evaluate, round_half_up
+from livermets.engine.types import BOOL, FLOAT, INT, check
 
 lesions = ChildTable("lesions")
-NUMS = ["a", "b"]
-BOOLS = ["p", "q"]
 
 
 def test_kleene_logic() -> None:
@@ -70,70 +70,111 @@ def test_parse_rule_reads_clinical_text() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["__import__('os')", "lambda: 1", "a[0]", "open('x')", "a ** 2", "x.any(y)"]
+    "text",
+    ["__import__('os')", "lambda: 1", "a[0]", "open('x')", "a // 2", "a % 2", "x.any(y)"],
 )
 def test_parse_rule_refuses_anything_else(text: str) -> None:
     with pytest.raises(RuleSyntaxError):
         parse_rule(text)
 
 
-# --- the two backends agree -------------------------------------------------------------
+# --- the two backends agree, on expressions generated from the operator table -----------------
 
 numbers = st.one_of(st.none(), st.floats(-5, 50, allow_nan=False).map(lambda x: round(x, 2)))
 flags = st.one_of(st.none(), st.booleans())
+ints = st.one_of(st.none(), st.integers(-3, 6))
+POOL = [0.0, 1.0, 2.0, 3.0, 0.5, -1.5, 10.0]
+
+CASE_NUMS = ["a", "b", "k"]  # k is an int column
+CASE_BOOLS = ["p", "q"]
+CHILD_NUMS = ["d"]
+CHILD_BOOLS = ["v"]
+QUANTIFIERS = ("every", "some", "none")
 
 
-def _num_expr() -> st.SearchStrategy[Expr]:
-    leaves = st.one_of(
-        st.sampled_from(NUMS).map(col), st.floats(-3, 10).map(lambda x: lit(round(x, 1)))
+def _produces(op: Op, kind: str) -> bool:
+    """Whether the operator can yield a value of ``kind`` ("num" or "bool")."""
+    if op.result in ("bool", "compare"):
+        return kind == "bool"
+    if op.result in ("float", "int", "widen", "same"):
+        return kind == "num"
+    if op.result == "unify":
+        return True
+    raise AssertionError(f"the generator does not know result rule {op.result!r}")
+
+
+def _aggregate_produces(func: str, kind: str) -> bool:
+    result = AGGREGATES[func].result
+    if result == "bool":
+        return kind == "bool"
+    return kind == "num"
+
+
+@st.composite
+def typed_expr(draw: st.DrawFn, kind: str, depth: int = 3, scope: str = "case") -> Expr:
+    """A well-typed random expression of ``kind`` ("num" or "bool"), built from the operator
+    table (and, at case level, aggregates and quantifiers over the lesions)."""
+    if depth <= 0 or draw(st.integers(0, 4)) == 0:
+        return draw(_leaf(kind, scope))
+    choices: list[tuple[str, str]] = [("op", n) for n, op in OPS.items() if _produces(op, kind)]
+    if scope == "case":
+        choices += [("agg", f) for f in AGGREGATES if _aggregate_produces(f, kind)]
+        if kind == "bool":
+            choices += [("quantifier", q) for q in QUANTIFIERS]
+    what, name = draw(st.sampled_from(choices))
+    sub = depth - 1
+    if what == "agg":
+        value_kind = AGGREGATES[name].value
+        value = None
+        if value_kind is not None:
+            value = draw(typed_expr("bool" if value_kind == "bool" else "num", sub, "child"))
+        where = draw(st.one_of(st.none(), typed_expr("bool", sub, "child")))
+        return lesions.aggregate(name, value, where)
+    if what == "quantifier":
+        return quantifier(name, "lesions", draw(typed_expr("bool", sub, "child")))
+    op = OPS[name]
+    count = (
+        op.arity if op.arity is not None else draw(st.sampled_from([op.min_args, op.min_args + 2]))
     )
+    # operands of kind "any": one kind for all of them (comparisons need a common type)
+    any_kind = kind if op.result == "unify" else draw(st.sampled_from(["num", "bool"]))
+    if name == "is_in":
+        any_kind = "num"
+    operands = []
+    for index in range(count):
+        arg = op.arg_kind(index, count)
+        operands.append(draw(typed_expr(any_kind if arg == "any" else arg, sub, scope)))
+    params: tuple[Any, ...] = ()
+    if name == "clip":
+        low, high = sorted(draw(st.lists(st.sampled_from(POOL), min_size=2, max_size=2)))
+        params = (low, high)
+    elif name == "round_half_up":
+        params = (draw(st.integers(0, 2)),)
+    elif name == "is_in":
+        params = (tuple(draw(st.lists(st.sampled_from(POOL), min_size=1, max_size=3))),)
+    elif op.params:
+        raise AssertionError(f"the generator does not know the parameters of {name}")
+    return call(name, *operands, params=params)
 
-    def extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
-        return st.one_of(
-            st.tuples(children, children).map(lambda t: t[0] + t[1]),
-            st.tuples(children, children).map(lambda t: t[0] * t[1]),
-            st.tuples(children, children).map(lambda t: t[0] / t[1]),
-            children.map(lambda c: c.ln()),
-            children.map(lambda c: c.sqrt()),
-            children.map(lambda c: c.clip(1.0, 4.0)),
-            children.map(lambda c: c.round_half_up(1)),
-            st.tuples(children, children).map(lambda t: coalesce(t[0], t[1])),
-            st.tuples(children, children).map(lambda t: greatest(t[0], t[1])),
-            st.tuples(children, children).map(lambda t: least(t[0], t[1])),
-            st.tuples(_bool_leaf(), children, children).map(
-                lambda t: when(t[0]).then(t[1]).otherwise(t[2])
-            ),
-        )
 
-    return st.recursive(leaves, extend, max_leaves=6)
-
-
-def _bool_leaf() -> st.SearchStrategy[Expr]:
-    return st.one_of(
-        st.sampled_from(BOOLS).map(col),
-        st.tuples(st.sampled_from(NUMS), st.floats(0, 10)).map(lambda t: col(t[0]) < t[1]),
+def _leaf(kind: str, scope: str) -> st.SearchStrategy[Expr]:
+    names = (CASE_NUMS if kind == "num" else CASE_BOOLS) if scope == "case" else None
+    if names is None:
+        names = CHILD_NUMS if kind == "num" else CHILD_BOOLS
+    literal: st.SearchStrategy[Any] = (
+        st.one_of(st.sampled_from(POOL), st.integers(-2, 3), st.none())
+        if kind == "num"
+        else st.one_of(st.booleans(), st.none())
     )
+    return st.one_of(st.sampled_from(names).map(col), literal.map(lit))
 
 
-def _bool_expr() -> st.SearchStrategy[Expr]:
-    leaves = st.one_of(
-        _bool_leaf(),
-        st.tuples(_num_expr(), _num_expr()).map(lambda t: t[0] >= t[1]),
-        st.just(lesions.any(col("v"))),
-        st.just(lesions.all(col("v"))),
-        st.just(lesions.max(col("d")) <= 3),
-        st.just(lesions.count(where=col("d") > 3) == 0),
-        st.just(col("a").is_null()),
-    )
-    return st.recursive(
-        leaves,
-        lambda c: st.one_of(
-            st.tuples(c, c).map(lambda t: t[0] & t[1]),
-            st.tuples(c, c).map(lambda t: t[0] | t[1]),
-            c.map(lambda x: ~x),
-        ),
-        max_leaves=6,
-    )
+def test_generator_covers_every_operator() -> None:
+    """Every operator and aggregate of the table can be generated (a new one too)."""
+    for name, op in OPS.items():
+        assert _produces(op, "num") or _produces(op, "bool"), name
+    for func in AGGREGATES:
+        assert _aggregate_produces(func, "num") or _aggregate_produces(func, "bool")
 
 
 case_rows = st.lists(
@@ -141,8 +182,10 @@ case_rows = st.lists(
         {
             "a": numbers,
             "b": numbers,
+            "k": ints,
             "p": flags,
             "q": flags,
+            "extra_lesions": st.one_of(st.none(), st.integers(0, 2)),
             "lesions": st.lists(st.fixed_dictionaries({"d": numbers, "v": flags}), max_size=3),
         }
     ),
@@ -150,17 +193,37 @@ case_rows = st.lists(
     max_size=6,
 )
 
+CASE_SCHEMA = {
+    "case_id": pl.Int64,
+    "a": pl.Float64,
+    "b": pl.Float64,
+    "k": pl.Int64,
+    "p": pl.Boolean,
+    "q": pl.Boolean,
+    "lesions_itemised": pl.Int64,
+    "lesion_count": pl.Int64,
+}
+
+
+def _case(row: dict[str, Any]) -> dict[str, Any]:
+    """The case-level columns, with the lesion completeness the quantifiers read."""
+    extra = row["extra_lesions"]
+    itemised = len(row["lesions"])
+    return {
+        **{k: row[k] for k in ("a", "b", "k", "p", "q")},
+        "lesions_itemised": itemised,
+        "lesion_count": None if extra is None else itemised + extra,
+        "lesions": row["lesions"],
+    }
+
 
 def _columnar(expr: Expr, rows: list[dict[str, Any]]) -> list[Any]:
     cases = pl.LazyFrame(
-        [{"case_id": i, **{k: r[k] for k in ("a", "b", "p", "q")}} for i, r in enumerate(rows)],
-        schema={
-            "case_id": pl.Int64,
-            "a": pl.Float64,
-            "b": pl.Float64,
-            "p": pl.Boolean,
-            "q": pl.Boolean,
-        },
+        [
+            {"case_id": i, **{k: v for k, v in _case(r).items() if k != "lesions"}}
+            for i, r in enumerate(rows)
+        ],
+        schema=CASE_SCHEMA,
     )
     children = pl.LazyFrame(
         [{"case_id": i, **child} for i, r in enumerate(rows) for child in r["lesions"]],
@@ -174,22 +237,41 @@ def _columnar(expr: Expr, rows: list[dict[str, Any]]) -> list[Any]:
 def _same(x: Any, y: Any) -> bool:
     if x is None or y is None:
         return x is None and y is None
+    if isinstance(x, bool) or isinstance(y, bool):
+        return x is y
     if isinstance(x, float) or isinstance(y, float):
         return math.isclose(float(x), float(y), rel_tol=1e-9, abs_tol=1e-12)
     return bool(x == y)
 
 
-@settings(max_examples=150, deadline=None)
-@given(expr=_num_expr(), rows=case_rows)
-def test_backends_agree_on_numbers(expr: Expr, rows: list[dict[str, Any]]) -> None:
-    scalar = [compile_scalar(expr)(r) for r in rows]
+ENV = {
+    **{n: FLOAT for n in ("a", "b")},
+    "k": INT,
+    "p": BOOL,
+    "q": BOOL,
+    "lesions_itemised": INT,
+    "lesion_count": INT,
+    "lesions.d": FLOAT,
+    "lesions.v": BOOL,
+}
+
+
+def _agree(expr: Expr, rows: list[dict[str, Any]]) -> None:
+    assert check(expr, ENV) == []  # the generator makes well-typed expressions only
+    scalar = [compile_scalar(expr)(_case(r)) for r in rows]
     columnar = _columnar(expr, rows)
     assert all(_same(s, c) for s, c in zip(scalar, columnar, strict=True)), (scalar, columnar)
+    for value in scalar:  # undefined maths is unknown, never NaN or infinity
+        assert not (isinstance(value, float) and not math.isfinite(value))
 
 
-@settings(max_examples=150, deadline=None)
-@given(expr=_bool_expr(), rows=case_rows)
+@settings(max_examples=200, deadline=None)
+@given(expr=typed_expr("num"), rows=case_rows)
+def test_backends_agree_on_numbers(expr: Expr, rows: list[dict[str, Any]]) -> None:
+    _agree(expr, rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(expr=typed_expr("bool"), rows=case_rows)
 def test_backends_agree_on_three_valued_logic(expr: Expr, rows: list[dict[str, Any]]) -> None:
-    scalar = [compile_scalar(expr)(r) for r in rows]
-    columnar = _columnar(expr, rows)
-    assert scalar == columnar
+    _agree(expr, rows)

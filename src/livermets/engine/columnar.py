@@ -9,30 +9,13 @@ engine) and set beside the cases by :func:`attach_aggregates`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
-from livermets.engine.expr import (
-    Agg,
-    And,
-    Binary,
-    Clip,
-    Coalesce,
-    Col,
-    Expr,
-    Extreme,
-    IsIn,
-    Lit,
-    Or,
-    RoundHalfUp,
-    Unary,
-    When,
-    children,
-)
-from livermets.engine.scalar import EXP_LIMIT, ROUNDING_NUDGE
+from livermets.engine.expr import Agg, Call, Col, Expr, Lit, children, fold
+from livermets.engine.ops import AGGREGATES, OPS
 
 NULL = pl.lit(None)
 
@@ -42,118 +25,77 @@ def aggregate_column_name(node: Agg) -> str:
     return f"__agg_{node.table}_{node.func}_{id(node):x}"
 
 
-def compile_columnar(node: Expr) -> pl.Expr:
-    """Compile an expression over case-level columns (aggregates must be attached first)."""
-    if isinstance(node, Col):
-        return pl.col(node.name)
+_KIND_DTYPES: dict[str, pl.DataType] = {"bool": pl.Boolean(), "num": pl.Float64()}
+
+
+def _always_unknown(node: Expr, parts: list[tuple[pl.Expr, bool]]) -> bool:
+    """Whether a node is unknown whatever the row (from its operator's null semantics)."""
     if isinstance(node, Lit):
-        return pl.lit(node.value)
-    if isinstance(node, Unary):
-        return _unary(node.op, compile_columnar(node.operand))
-    if isinstance(node, Binary):
-        return _binary(node.op, compile_columnar(node.left), compile_columnar(node.right))
-    if isinstance(node, And):
-        return _fold(node.operands, lambda a, b: a & b)
-    if isinstance(node, Or):
-        return _fold(node.operands, lambda a, b: a | b)
-    if isinstance(node, Clip):
-        return compile_columnar(node.operand).clip(node.lower, node.upper)
-    if isinstance(node, IsIn):
-        inner = compile_columnar(node.operand)
-        return pl.when(inner.is_null()).then(NULL).otherwise(inner.is_in(list(node.values)))
-    if isinstance(node, RoundHalfUp):
-        factor = 10.0**node.decimals
-        scaled = compile_columnar(node.operand) * factor
-        nudge = ROUNDING_NUDGE * pl.max_horizontal(scaled.abs(), pl.lit(1.0))
-        return (scaled + 0.5 + nudge).floor() / factor
-    if isinstance(node, Coalesce):
-        return pl.coalesce([compile_columnar(o) for o in node.operands])
-    if isinstance(node, Extreme):
-        parts = [compile_columnar(o) for o in node.operands]
-        any_null = pl.any_horizontal([p.is_null() for p in parts])
-        picked = pl.max_horizontal(parts) if node.greatest else pl.min_horizontal(parts)
-        return pl.when(any_null).then(NULL).otherwise(picked)
-    if isinstance(node, When):
-        chain: pl.Expr = compile_columnar(node.otherwise)
-        for condition, value in reversed(node.branches):
-            c = compile_columnar(condition)
-            chain = (
-                pl.when(c.is_null())
-                .then(NULL)
-                .when(c)
-                .then(compile_columnar(value))
-                .otherwise(chain)
-            )
-        return chain
+        return node.value is None
+    if not isinstance(node, Call):
+        return False
+    nulls = OPS[node.op].nulls
+    unknown = [u for _, u in parts]
+    if nulls == "strict":
+        return any(unknown)
+    if nulls in ("first_known", "kleene"):
+        return all(unknown)
+    if nulls == "when":
+        return unknown[0] or all(unknown[1:-1:2] + unknown[-1:])
+    return False
+
+
+def _compile_node(node: Expr, parts: list[tuple[pl.Expr, bool]]) -> tuple[pl.Expr, bool]:
+    """A node's polars expression and whether it is always unknown. An always-unknown node
+    compiles to a null literal (so polars never applies an operator to its untyped Null), and
+    an always-unknown operand gets the type its operator expects."""
+    if _always_unknown(node, parts):
+        return NULL, True
+    if isinstance(node, Col):
+        return pl.col(node.name), False
+    if isinstance(node, Lit):
+        return pl.lit(node.value), False
+    if isinstance(node, Call):
+        op = OPS[node.op]
+        count = len(parts)
+        typed = [
+            pl.lit(None, dtype=_KIND_DTYPES[kind])
+            if unknown and (kind := op.arg_kind(i, count)) in _KIND_DTYPES
+            else expr
+            for i, (expr, unknown) in enumerate(parts)
+        ]
+        return op.columnar(typed, node.params), False
     if isinstance(node, Agg):
-        return pl.col(aggregate_column_name(node))
+        return pl.col(aggregate_column_name(node)), False
     raise TypeError(f"unknown expression node {type(node).__name__}")
 
 
-def _fold(operands: Sequence[Expr], combine: object) -> pl.Expr:
-    compiled = [compile_columnar(o) for o in operands]
-    result = compiled[0]
-    for part in compiled[1:]:
-        result = combine(result, part)  # type: ignore[operator]
-    return result
+def compile_columnar(node: Expr) -> pl.Expr:
+    """Compile an expression over case-level columns (aggregates must be attached first).
+
+    Each operator's polars form comes from :mod:`livermets.engine.ops`."""
+    return fold(node, _compile_node)[0]
 
 
-def _unary(op: str, x: pl.Expr) -> pl.Expr:
-    if op == "neg":
-        return -x
-    if op == "not":
-        return ~x
-    if op == "is_null":
-        return x.is_null()
-    if op == "is_not_null":
-        return x.is_not_null()
-    if op == "ln":
-        return pl.when(x > 0).then(x.log(math.e)).otherwise(NULL)
-    if op == "exp":
-        return pl.when(x <= EXP_LIMIT).then(x.cast(pl.Float64).exp()).otherwise(NULL)
-    if op == "log10":
-        return pl.when(x > 0).then(x.log(10)).otherwise(NULL)
-    if op == "sqrt":
-        return pl.when(x >= 0).then(x.sqrt()).otherwise(NULL)
-    if op == "abs":
-        return x.abs()
-    if op == "floor":
-        return x.cast(pl.Float64).floor()
-    raise ValueError(f"unknown unary operator {op}")
-
-
-def _binary(op: str, a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return pl.when(b == 0).then(NULL).otherwise(a / b)
-    if op == "<":
-        return a < b
-    if op == "<=":
-        return a <= b
-    if op == ">":
-        return a > b
-    if op == ">=":
-        return a >= b
-    if op == "==":
-        return a == b
-    if op == "!=":
-        return a != b
-    raise ValueError(f"unknown binary operator {op}")
+def _compile_as(node: Expr, kind: str | None) -> pl.Expr:
+    """Compile an operand of the given kind (an always-unknown one as a typed null)."""
+    expr, unknown = fold(node, _compile_node)
+    if unknown and kind in _KIND_DTYPES:
+        return pl.lit(None, dtype=_KIND_DTYPES[kind])
+    return expr
 
 
 def collect_aggregates(nodes: Sequence[Expr]) -> list[Agg]:
     """Every aggregate node inside the given expressions, each once."""
     found: dict[int, Agg] = {}
+    seen: set[int] = set()
 
     def visit(node: Expr) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
         if isinstance(node, Agg):
             found[id(node)] = node
-            return
         for child in children(node):
             visit(child)
 
@@ -219,7 +161,9 @@ class _TableAggregates:
     def result(self, node: Agg) -> pl.Expr:
         """The aggregate's value per case, from the grouped columns."""
         w = repr(node.where)
-        where = None if node.where is None else self.row(w, compile_columnar(node.where))
+        where = (
+            None if node.where is None else self.row(f"where {w}", _compile_as(node.where, "bool"))
+        )
         if node.func == "count":
             if where is None:
                 return self.group(pl.col(_CHILD_ROW), "count", 0).cast(pl.Int64)
@@ -236,7 +180,9 @@ class _TableAggregates:
             return pl.when(counted >= _UNKNOWN_COUNT).then(None).otherwise(counted)
         assert node.value is not None
         v = repr(node.value)
-        value = self.row(v, compile_columnar(node.value))
+        kind = AGGREGATES[node.func].value
+        # keyed by kind too: an always-unknown value is a typed null (bool for any/all)
+        value = self.row(f"value {kind} {v}", _compile_as(node.value, kind))
         included = pl.lit(True) if where is None else where
         if node.func in ("any", "all"):
             decisive = value if node.func == "any" else ~value

@@ -19,9 +19,12 @@ child table with the table's completeness (:data:`COMPLETENESS`): where fewer ro
 itemised than the case says exist (three lesions of five measured), ``every`` is unknown
 unless a row already makes it false, and ``some``/``none`` likewise.
 
-Only names, numbers, strings, booleans, ``None``, comparisons, ``and``/``or``/``not``,
-arithmetic, conditional expressions and the functions in ``FUNCTIONS`` are allowed. Nothing is
-executed: the text is parsed with :mod:`ast` and translated node by node.
+Only names, numbers, strings, booleans, ``None``, conditional expressions and the operators of
+the operator table (:mod:`livermets.engine.ops`: its symbols such as ``+``, ``**``, ``<=``,
+``and``, ``not``, ``in``, and its function names such as ``pow``, ``exp``, ``known``,
+``coalesce``) are allowed; a function's literal parameters follow its operands
+(``clip(x, 1, 4)``, ``round_half_up(x, 1)``). Nothing is executed: the text is parsed with
+:mod:`ast` and translated node by node.
 """
 
 from __future__ import annotations
@@ -33,17 +36,16 @@ from livermets.engine.expr import (
     AGG_FUNCS,
     ChildTable,
     Expr,
+    Lit,
     Scalar,
     all_of,
     any_of,
-    coalesce,
+    call,
     col,
-    greatest,
-    least,
     lit,
     when,
-    wrap,
 )
+from livermets.engine.ops import FUNCTIONS, SYMBOLS, Op
 from livermets.errors import RuleSyntaxError
 
 
@@ -66,7 +68,10 @@ def _complete(table: str) -> Expr:
     return when(parse_rule(rule)).then(True).otherwise(None)
 
 
-def _quantifier(kind: str, table: str, condition: Expr) -> Expr:
+def quantifier(kind: str, table: str, condition: Expr) -> Expr:
+    """``every``/``some``/``none`` of a child table's rows (see the module docstring)."""
+    if kind not in QUANTIFIERS:
+        raise RuleSyntaxError(f"unknown quantifier {kind!r}")
     rows = ChildTable(table)
     if kind == "every":
         return all_of(rows.all(condition), _complete(table))
@@ -78,47 +83,42 @@ def _quantifier(kind: str, table: str, condition: Expr) -> Expr:
 
 QUANTIFIERS = frozenset({"every", "some", "none"})
 
-
-FUNCTIONS: dict[str, Callable[..., Expr]] = {
-    "known": lambda x: wrap(x).is_not_null(),
-    "missing": lambda x: wrap(x).is_null(),
-    "ln": lambda x: wrap(x).ln(),
-    "exp": lambda x: wrap(x).exp(),
-    "log10": lambda x: wrap(x).log10(),
-    "sqrt": lambda x: wrap(x).sqrt(),
-    "abs": lambda x: wrap(x).abs(),
-    "floor": lambda x: wrap(x).floor(),
-    "clip": lambda x, lo, hi: wrap(x).clip(_number(lo), _number(hi)),
-    "round_half_up": lambda x, d=None: wrap(x).round_half_up(0 if d is None else int(_number(d))),
-    "coalesce": coalesce,
-    "greatest": greatest,
-    "least": least,
-    "all_of": all_of,
-    "any_of": any_of,
+# Python syntax -> the operator symbols of ``livermets.engine.ops`` (the operators themselves,
+# their arity and meaning, are in the operator table; this is only how Python spells them).
+_INFIX_SYMBOLS: dict[type[ast.AST], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.And: "and",
+    ast.Or: "or",
 }
-
-_COMPARE: dict[type[ast.cmpop], Callable[[Expr, Expr], Expr]] = {
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-    ast.Eq: lambda a, b: a.eq(b),
-    ast.NotEq: lambda a, b: a.ne(b),
-}
-
-_ARITH: dict[type[ast.operator], Callable[[Expr, Expr], Expr]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-}
+_PREFIX_SYMBOLS: dict[type[ast.AST], str] = {ast.Not: "not", ast.USub: "-"}
 
 
-def _number(node: Expr) -> float:
-    from livermets.engine.expr import Lit
+def _infix(node: ast.AST) -> Op:
+    op = SYMBOLS.get((_INFIX_SYMBOLS.get(type(node), ""), 2))
+    if op is None:
+        allowed = " ".join(sorted(s for s, n in SYMBOLS if n == 2 and s not in ("in", "if")))
+        raise RuleSyntaxError(f"unsupported operator (allowed: {allowed})")
+    return op
 
-    if isinstance(node, Lit) and isinstance(node.value, int | float):
-        return float(node.value)
+
+def _literal_number(node: Expr) -> int | float:
+    """A literal parameter (``clip``'s bounds, ``round_half_up``'s decimals)."""
+    if (
+        isinstance(node, Lit)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    ):
+        return node.value
     raise RuleSyntaxError("expected a number")
 
 
@@ -145,19 +145,15 @@ def _translate(node: ast.expr, tables: frozenset[str]) -> Expr:
         return col(criterion_column(_dotted(node)))
     if isinstance(node, ast.BoolOp):
         parts = [_translate(v, tables) for v in node.values]
-        return all_of(*parts) if isinstance(node.op, ast.And) else any_of(*parts)
+        return call(_infix(node.op).name, *parts)
     if isinstance(node, ast.UnaryOp):
-        operand = _translate(node.operand, tables)
-        if isinstance(node.op, ast.Not):
-            return ~operand
-        if isinstance(node.op, ast.USub):
-            return -operand
-        raise RuleSyntaxError("unsupported unary operator")
+        prefix = SYMBOLS.get((_PREFIX_SYMBOLS.get(type(node.op), ""), 1))
+        if prefix is None:
+            raise RuleSyntaxError("unsupported unary operator (allowed: not, -)")
+        return call(prefix.name, _translate(node.operand, tables))
     if isinstance(node, ast.BinOp):
-        op = _ARITH.get(type(node.op))
-        if op is None:
-            raise RuleSyntaxError("only + - * / are allowed")
-        return op(_translate(node.left, tables), _translate(node.right, tables))
+        op = _infix(node.op)
+        return call(op.name, _translate(node.left, tables), _translate(node.right, tables))
     if isinstance(node, ast.Compare):
         return _compare(node, tables)
     if isinstance(node, ast.IfExp):
@@ -189,10 +185,7 @@ def _compare(node: ast.Compare, tables: frozenset[str]) -> Expr:
             parts.append(~test if isinstance(op, ast.NotIn) else test)
             continue
         right = _translate(right_node, tables)
-        compare = _COMPARE.get(type(op))
-        if compare is None:
-            raise RuleSyntaxError("unsupported comparison")
-        parts.append(compare(left, right))
+        parts.append(call(_infix(op).name, left, right))
         left = right
     return parts[0] if len(parts) == 1 else all_of(*parts)
 
@@ -213,7 +206,7 @@ def _call(node: ast.Call, tables: frozenset[str]) -> Expr:
         table = node.args[0].id
         if table not in tables:
             raise RuleSyntaxError(f"unknown child table {table!r}")
-        return _quantifier(func.id, table, _translate(node.args[1], tables))
+        return quantifier(func.id, table, _translate(node.args[1], tables))
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         table, method = func.value.id, func.attr
         if table not in tables:
@@ -229,5 +222,21 @@ def _call(node: ast.Call, tables: frozenset[str]) -> Expr:
     if isinstance(func, ast.Name) and func.id in FUNCTIONS:
         if node.keywords:
             raise RuleSyntaxError(f"{func.id}() takes no keyword arguments")
-        return FUNCTIONS[func.id](*(_translate(a, tables) for a in node.args))
+        return _function(func.id, FUNCTIONS[func.id], [_translate(a, tables) for a in node.args])
     raise RuleSyntaxError("unknown function")
+
+
+def _function(name: str, op: Op, args: list[Expr]) -> Expr:
+    """A function call: the operands, then the operator's literal parameters (if any)."""
+    if op.params:
+        count = op.arity or 1
+        operands, given = args[:count], args[count:]
+        missing = len(op.params) - len(given)
+        if len(operands) < count or missing < 0 or missing > len(op.param_defaults):
+            raise RuleSyntaxError(f"{name}() takes {count} operand(s) and {', '.join(op.params)}")
+        defaults = op.param_defaults[len(op.param_defaults) - missing :]
+        params = [_literal_number(p) for p in given] + list(defaults)
+        return call(op.name, *operands, params=tuple(params))
+    if not op.accepts(len(args)):
+        raise RuleSyntaxError(f"{name}() does not take {len(args)} argument(s)")
+    return call(op.name, *args)

@@ -6,12 +6,21 @@ a row per case. Every quantity is in the unit its name states; dates are day num
 (days since 1970-01-01) so that intervals are plain subtraction in both backends.
 
 ``label`` is what a clinician is asked for when the feature is missing ("needs data: ...").
+``values`` is a text feature's vocabulary (every value it can take), derived from the case
+model's ``Literal`` types along the feature's ``case_path`` (:func:`vocabulary`); the rule
+type checker (``engine.types``) refuses a rule literal outside it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import types
+import typing
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from livermets.case.model import Case, symptom_ids
 
 DType = Literal["float", "int", "bool", "str"]
 
@@ -22,6 +31,7 @@ class Feature:
     dtype: DType
     label: str
     case_path: str
+    values: tuple[str, ...] | None = None
 
 
 def _f(name: str, dtype: DType, label: str, case_path: str) -> Feature:
@@ -277,6 +287,60 @@ CHILD_FEATURES: dict[str, tuple[Feature, ...]] = {
         _f("investigation", "str", "investigation", "investigations[].type"),
         _f("day", "int", "investigation date", "investigations[].date"),
     ),
+}
+
+
+def _strip(annotation: Any) -> Any:
+    """The annotation without ``None`` options, ``Annotated`` extras and list wrappers."""
+    while True:
+        origin = typing.get_origin(annotation)
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        unwraps = origin in (typing.Annotated, list) or (
+            origin in (typing.Union, types.UnionType) and len(args) == 1
+        )
+        if unwraps:
+            annotation = args[0]
+        else:
+            return annotation
+
+
+# Text columns whose vocabulary is not a ``Literal`` of the case model.
+_VOCABULARIES: dict[str, typing.Callable[[], frozenset[str]]] = {"symptoms[]": symptom_ids}
+
+
+def vocabulary(case_path: str) -> tuple[str, ...] | None:
+    """Every value of the text field at ``case_path`` in the case model (sorted), or ``None``
+    when the field is free text (or not a ``Literal`` field of the model)."""
+    if case_path in _VOCABULARIES:
+        return tuple(sorted(_VOCABULARIES[case_path]()))
+    annotation: Any = Case
+    for part in case_path.replace("[]", "").split("."):
+        model = _strip(annotation)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+    found = _strip(annotation)
+    if typing.get_origin(found) is not Literal:
+        return None
+    values = typing.get_args(found)
+    if not all(isinstance(v, str) for v in values):
+        return None
+    return tuple(sorted(str(v) for v in values))
+
+
+def _with_vocabulary(feature: Feature) -> Feature:
+    if feature.dtype != "str" or feature.values is not None:
+        return feature
+    return replace(feature, values=vocabulary(feature.case_path))
+
+
+CASE_FEATURES = tuple(_with_vocabulary(f) for f in CASE_FEATURES)
+CHILD_FEATURES = {
+    table: tuple(_with_vocabulary(f) for f in features)
+    for table, features in CHILD_FEATURES.items()
 }
 
 CASE_FEATURE_BY_NAME: dict[str, Feature] = {f.name: f for f in CASE_FEATURES}
