@@ -194,7 +194,10 @@ def steps() -> tuple[Step, ...]:
     declared: list[Step] = [
         Step(n, e, "derived", "features/derived.py") for n, e in DERIVED_BEFORE_SCORES.items()
     ]
+    from livermets.knowledge import sources
+
     for spec in SCORES:
+        check_sources(spec.sources, sources(), file="scores/registry.py", rule=spec.id)
         declared += [
             Step(n, e, "score", f"scores/registry.py: score {spec.id}")
             for n, e in spec.columns().items()
