@@ -160,6 +160,55 @@ def test_site_specific_items_are_not_marked_done_for_other_primaries() -> None:
     assert status["brca"] == "missing"
 
 
+def test_a_done_test_counts_only_where_needed_unless_marked() -> None:
+    """`done` does not repeat `needed`: a biomarker known for a primary that does not call for
+    it is "not needed"; a marker or scan marked done_if_not_needed shows as done anyway."""
+    for item in _load("workup.yaml").workup:
+        if item.needed != "True":
+            assert not item.done.startswith(f"({item.needed})"), item.id
+    data = case(
+        "breast",
+        biomarkers={"kras": "wild_type", "nras": "wild_type"},
+        investigations=[{"type": "brain_imaging"}],
+        tumour_markers=[{"marker": "cea", "value": 3.0, "unit": "ng/mL"}],
+    )
+    status = workup(run(data))
+    assert status["crc_ras"] == "not_needed"  # known, but not a colorectal primary
+    assert status["brain_imaging"] == "done"  # done_if_not_needed
+    assert status["marker_cea"] == "done"
+
+
+def test_rules_read_score_categories_never_a_cut_off() -> None:
+    """Fong, GAME, TBS and KGR thresholds live in scores/ only: no knowledge rule compares those
+    scores with a number (prognosis, prompts, directions and option criteria alike)."""
+    import re
+
+    from livermets.criteria.registry import registry
+
+    scored = ("fong_crs", "game_score", "tumour_burden_score", "pve_hypertrophy")
+    cut_off = re.compile(rf"\b({'|'.join(scored)})\b\s*(<|>|<=|>=|==)\s*-?\d")
+    texts = [c.decl.rule for c in registry().criteria.values()]
+    texts += [d.decl.rule for d in registry().definitions.values()]
+    folder = resources.files("livermets.knowledge").joinpath("guidance")
+    texts += [folder.joinpath(n).read_text("utf-8") for n in (*FILES, "directions.yaml")]
+    for text in texts:
+        assert not cut_off.search(text), cut_off.search(text)
+
+
+def test_directions_explain_systemic_options_by_group() -> None:
+    from livermets.assessment.pipeline import guidance
+    from livermets.criteria.registry import registry
+
+    rules = registry()
+    for direction in guidance().directions:
+        listed = [o for o in direction.explain if o in rules.options]
+        systemic = [o for o in listed if rules.options[o].decl.group == "systemic"]
+        assert len(systemic) <= 1, direction.code  # a group is explained by group, not by hand
+    control = next(d for d in guidance().directions if d.code == "systemic_disease_control")
+    assert control.explain_groups == ["systemic"]
+    assert "prrt" in [o.id for o in rules.group_options("systemic")]
+
+
 def test_net_workup_needs_ssr_imaging_and_grade() -> None:
     status = workup(run(case("neuroendocrine")))
     assert status["ssr_imaging"] == "missing"

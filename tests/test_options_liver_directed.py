@@ -1,6 +1,7 @@
-"""Liver-directed treatment options (knowledge/options/liver_directed.yaml, surgery.yaml,
-local.yaml): realistic cases give the expected statuses, the safety invariants hold by
-construction, and every criterion and option cites known sources."""
+"""Liver-directed treatment options (knowledge/options/<option_id>.yaml; shared criteria in
+knowledge/criteria/liver_directed.yaml, surgery.yaml, non_surgical.yaml): realistic cases give
+the expected statuses, the safety invariants hold by construction, and every criterion and
+option cites known sources."""
 
 from __future__ import annotations
 
@@ -16,13 +17,12 @@ import yaml
 from livermets.assessment.build import assess
 from livermets.assessment.pipeline import evaluate_case
 from livermets.cohort.engine import evaluate_cohort, rows_to_frames
-from livermets.criteria.model import OptionFile
+from livermets.criteria.model import CriterionDecl, OptionDecl
 from livermets.criteria.registry import registry
 from livermets.features.flatten import flatten
 from livermets.importers.case_text import case_from_data
 from livermets.knowledge import sources
 
-OUR_FILES = ("liver_directed.yaml", "surgery.yaml", "local.yaml")
 OUR_OPTIONS = (
     "resection",
     "resection_with_ablation",
@@ -272,17 +272,25 @@ def result(data: dict[str, Any], criterion: str) -> bool | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _our_files() -> list[OptionFile]:
+def _our_options() -> list[OptionDecl]:
+    return [registry().options[o].decl for o in OUR_OPTIONS]
+
+
+def _our_criteria() -> list[CriterionDecl]:
+    """The criteria our options use (their own and the shared ones they name)."""
+    rules = registry()
+    ids = {c for o in registry().options.values() if o.id in OUR_OPTIONS for c in o.hard}
+    for option in _our_options():
+        ids |= {*option.requires, *option.excludes, *option.considerations}
+    return [rules.criteria[c].decl for c in sorted(ids)]
+
+
+def test_every_option_is_declared_once_in_its_own_file() -> None:
     folder = resources.files("livermets.knowledge").joinpath("options")
-    return [
-        OptionFile.model_validate(yaml.safe_load(folder.joinpath(name).read_text("utf-8")))
-        for name in OUR_FILES
-    ]
-
-
-def test_every_option_is_declared_once_with_a_known_group() -> None:
-    declared = [o.id for f in _our_files() for o in f.options]
-    assert sorted(declared) == sorted(OUR_OPTIONS)
+    for option_id in OUR_OPTIONS:
+        raw = yaml.safe_load(folder.joinpath(f"{option_id}.yaml").read_text("utf-8"))
+        assert raw["id"] == option_id
+        assert registry().options[option_id].file == f"options/{option_id}.yaml"
     options = registry().options
     assert options["histotripsy"].decl.group == "emerging"
     assert options["electrochemotherapy"].decl.group == "emerging"
@@ -291,14 +299,13 @@ def test_every_option_is_declared_once_with_a_known_group() -> None:
 
 def test_every_criterion_and_option_cites_known_sources() -> None:
     known = sources()
-    for content in _our_files():
-        for criterion in content.criteria:
-            assert criterion.sources, criterion.id
-            for source_id in criterion.sources:
-                assert source_id in known, (criterion.id, source_id)
-        for option in content.options:
-            for source_id in option.sources:
-                assert source_id in known, (option.id, source_id)
+    for criterion in _our_criteria():
+        assert criterion.sources, criterion.id
+        for source_id in criterion.sources:
+            assert source_id in known, (criterion.id, source_id)
+    for option in _our_options():
+        for source_id in option.sources:
+            assert source_id in known, (option.id, source_id)
 
 
 def test_our_sources_file_loads_and_every_entry_is_cited() -> None:
@@ -306,8 +313,10 @@ def test_our_sources_file_loads_and_every_entry_is_cited() -> None:
     ours = yaml.safe_load(folder.joinpath("liver_directed.yaml").read_text("utf-8"))
     ids = {entry["id"] for entry in ours}
     assert all(i.startswith("ld-") for i in ids)
-    cited = {s for f in _our_files() for c in f.criteria for s in c.sources}
-    cited |= {s for f in _our_files() for o in f.options for s in o.sources}
+    rules = registry()
+    cited = {s for c in _our_criteria() for s in c.sources}
+    cited |= {s for o in _our_options() for s in o.sources}
+    cited |= {s for d in rules.definitions.values() for s in d.decl.sources}
     assert ids <= cited, ids - cited
 
 

@@ -1,6 +1,7 @@
-"""Systemic-therapy directions, supportive care and trials (knowledge/options/systemic.yaml,
-supportive.yaml): statuses for realistic cases, "test first" as needs data, and the
-declarations themselves (sources, ids, no doses). Clinical ground: clinical_logic.md F, H.5."""
+"""Systemic-therapy directions, supportive care and trials (knowledge/options/<option_id>.yaml,
+shared criteria in knowledge/criteria/systemic.yaml): statuses for realistic cases, "test
+first" as needs data, and the declarations themselves (sources, ids, no doses). Clinical
+ground: clinical_logic.md F, H.5."""
 
 from __future__ import annotations
 
@@ -16,13 +17,11 @@ from livermets.assessment.build import build_assessment
 from livermets.assessment.pipeline import evaluate_case, steps
 from livermets.case.model import PRIMARY_SITES
 from livermets.cohort.engine import evaluate_cohort, rows_to_frames
-from livermets.criteria.model import OptionFile
 from livermets.criteria.registry import registry
 from livermets.features.flatten import flatten
 from livermets.importers.case_text import case_from_data
 from livermets.knowledge import sources
 
-MY_FILES = ("systemic.yaml", "supportive.yaml")
 SYSTEMIC_IDS = {
     "chemotherapy",
     "anti_egfr",
@@ -45,9 +44,12 @@ SYSTEMIC_IDS = {
 SUPPORTIVE_IDS = {"palliative_supportive_care", "paracentesis", "biliary_drainage"}
 
 
-def _my_file(name: str) -> OptionFile:
-    text = resources.files("livermets.knowledge").joinpath("options", name).read_text("utf-8")
-    return OptionFile.model_validate(yaml.safe_load(text))
+MY_OPTIONS = (*sorted(SYSTEMIC_IDS), *sorted(SUPPORTIVE_IDS), "clinical_trial")
+
+
+def _my_text(option_id: str) -> str:
+    folder = resources.files("livermets.knowledge").joinpath("options")
+    return folder.joinpath(f"{option_id}.yaml").read_text("utf-8")
 
 
 def case(site: str, **sections: Any) -> dict[str, Any]:
@@ -117,13 +119,14 @@ def test_option_ids_and_groups() -> None:
 
 def test_every_declaration_cites_known_sources_and_ids_are_prefixed() -> None:
     known = sources()
-    for name in MY_FILES:
-        content = _my_file(name)
-        for criterion in content.criteria:
+    rules = registry()
+    for option_id in MY_OPTIONS:
+        option = rules.options[option_id].decl
+        assert yaml.safe_load(_my_text(option_id))["id"] == option_id
+        for criterion in option.criteria:  # its own criteria
             assert criterion.id.split(".")[0] in {"systemic", "supportive", "trial"}
             assert criterion.sources and set(criterion.sources) <= set(known), criterion.id
-        for option in content.options:
-            assert option.sources and set(option.sources) <= set(known), option.id
+        assert option.sources and set(option.sources) <= set(known), option.id
 
 
 # an amount of drug (mg, mcg, mg/m2, mg/kg, units/kg), not a lab concentration (mg/dL, mg/L)
@@ -134,8 +137,10 @@ DOSE = re.compile(
 
 
 def test_no_doses_in_any_text() -> None:
-    for name in MY_FILES:
-        text = resources.files("livermets.knowledge").joinpath("options", name).read_text("utf-8")
+    folder = resources.files("livermets.knowledge")
+    texts = [_my_text(o) for o in MY_OPTIONS]
+    texts.append(folder.joinpath("criteria", "systemic.yaml").read_text("utf-8"))
+    for text in texts:
         assert not DOSE.search(text), DOSE.search(text)
 
 

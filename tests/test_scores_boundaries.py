@@ -10,6 +10,7 @@ import pytest
 from conftest import Backends
 
 from livermets.engine.expr import col, lit
+from livermets.engine.scalar import evaluate
 from livermets.knowledge import sources
 from livermets.scores import body, liver_function, tumour
 from livermets.scores.registry import SCORE_BY_ID, SCORES
@@ -428,12 +429,20 @@ def test_bsa_dubois_detail_matches_the_formula(backends: Backends) -> None:
         assert out["bsa"] == pytest.approx(math.sqrt(h * w / 3600), rel=1e-12)
 
 
-def test_exp_series_is_exact_enough_and_bounded(backends: Backends) -> None:
-    ys = [-4.0, -1.5, -0.3, 0.0, 0.7, 2.2, 4.0]
-    got = backends.both({"e": body.exp_series(col("y"))}, [{"y": y} for y in [*ys, 4.01]])
-    for y, out in zip(ys, got, strict=False):
-        assert out["e"] == pytest.approx(math.exp(y), rel=1e-13)
-    assert got[-1]["e"] is None
+def test_bsa_dubois_has_no_domain_limit(backends: Backends) -> None:
+    """DuBois is written with the language's exp (no truncated series, no domain cut-off)."""
+    cases = [(30.0, 0.5), (250.0, 300.0)]
+    outs = runs(backends, "bsa", [{"height_cm": h, "weight_kg": w} for h, w in cases])
+    for (h, w), out in zip(cases, outs, strict=True):
+        assert out["bsa__dubois_m2"] == pytest.approx(0.007184 * w**0.425 * h**0.725, rel=1e-12)
+
+
+def test_karnofsky_conversions_read_one_table() -> None:
+    """ECOG <-> Karnofsky is one table: both directions agree on every range."""
+    for grade, lowest, highest in body._KPS_RANGES:
+        for kps in range(lowest, highest + 1, 10):
+            out = evaluate(body.ecog_from_karnofsky(col("k")).value, {"k": kps})
+            assert out == grade, (kps, grade)
 
 
 def test_kgr_edges(backends: Backends) -> None:

@@ -36,7 +36,7 @@ from livermets.assessment.pipeline import (
 )
 from livermets.case.model import Case
 from livermets.case.plausibility import plausibility_warnings
-from livermets.criteria.registry import CHILD_TABLES, Criterion, Option, registry
+from livermets.criteria.registry import CHILD_TABLES, Criterion, Option, registry, step_label
 from livermets.engine.expr import Agg, Coalesce, Col, Expr, Lit, children
 from livermets.engine.parse import parse_rule
 from livermets.features.catalog import CASE_FEATURE_BY_NAME, CHILD_FEATURES
@@ -160,7 +160,7 @@ def _refs(ids: list[str] | tuple[str, ...]) -> list[SourceRef]:
 @cache
 def _source_refs(ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
     known = sources()
-    return tuple(SourceRef(id=i, citation=known[i].citation) for i in ids if i in known)
+    return tuple(SourceRef(id=i, citation=known[i].citation) for i in ids)  # checked at load
 
 
 def _option_result(option: Option, row: Row, memo: _Memo) -> OptionResult:
@@ -188,8 +188,8 @@ def _option_result(option: Option, row: Row, memo: _Memo) -> OptionResult:
     after: list[str] = []
     for r in soft_unmet:
         for step in fixable[r.id]:
-            if step not in after:
-                after.append(step)
+            if step_label(step) not in after:
+                after.append(step_label(step))
     obtain: list[str] = []
     if status != "not_suitable":  # nothing to obtain for an option already ruled out
         for r in unknown:
@@ -330,7 +330,9 @@ def _direction(code: str, row: Row, memo: _Memo) -> DirectionResult:
     rules = registry()
     decl = next(d for d in guidance().directions if d.code == code)
     reasons: list[str] = []
-    for ref in decl.explain:
+    grouped = [o.id for g in decl.explain_groups for o in rules.group_options(g)]
+    explained = [*decl.explain, *grouped]
+    for ref in explained:
         if ref in rules.criteria:
             r = _criterion_result(rules.criteria[ref], row, memo)
             reasons.append(f"{r.statement}: {r.result.replace('_', ' ')}")

@@ -1,8 +1,11 @@
-"""Declarations of criteria, options, directions, work-up items and prognostic factors.
+"""Declarations of definitions, criteria, options, directions, work-up items and prognostic
+factors.
 
-They are written in ``knowledge/options/*.yaml`` (and siblings), read here into typed records
-with their rule text parsed into :class:`~livermets.engine.expr.Expr`. A criterion is declared
-once and used by every option that needs it, for one case or a cohort.
+They are written in ``knowledge/`` (``definitions.yaml``, ``criteria/*.yaml``, one
+``options/<option_id>.yaml`` per option, ``groups.yaml``, ``pathways.yaml``, ``guidance/``),
+read here into typed records; ``criteria.registry`` parses their rule text into
+:class:`~livermets.engine.expr.Expr` and checks every reference. A rule is declared once and
+used by name (a definition) or by id (a criterion) everywhere else, for one case or a cohort.
 """
 
 from __future__ import annotations
@@ -14,22 +17,49 @@ from pydantic import BaseModel, ConfigDict, Field
 Status = Literal["candidate", "consider_after", "not_suitable", "needs_data"]
 STATUSES: tuple[Status, ...] = ("candidate", "consider_after", "needs_data", "not_suitable")
 
-OptionGroup = Literal[
-    "surgery",
-    "transplant",
-    "ablation",
-    "embolisation",
-    "arterial",
-    "radiotherapy",
-    "emerging",
-    "systemic",
-    "supportive",
-    "trial",
-]
-
 
 class _Decl(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DefinitionDecl(_Decl):
+    """A named clinical concept (``liver_dominant``, ``bilirubin_raised``...): one rule, written
+    once, that any other rule uses by its bare name. It becomes the column ``id``."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    statement: str
+    rule: str
+    sources: list[str] = Field(min_length=1)
+    unverified: bool = False
+    note: str | None = None
+
+
+class DefinitionsFile(_Decl):
+    definitions: list[DefinitionDecl] = Field(default_factory=list)
+
+
+class GroupDecl(_Decl):
+    """An option group (``systemic``, ``surgery``...): its label and display order."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    order: int
+
+
+class StepDecl(_Decl):
+    """A step a pathway can name in ``after:`` that is not itself an option, with its words
+    ("consider after <label>")."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+
+
+class GroupsFile(_Decl):
+    groups: list[GroupDecl] = Field(default_factory=list)
+
+
+class PathwaysFile(_Decl):
+    steps: list[StepDecl] = Field(default_factory=list)
 
 
 class CriterionDecl(_Decl):
@@ -50,10 +80,27 @@ class CriterionDecl(_Decl):
 
 
 class PathwayDecl(_Decl):
-    """A way to make an unmet requirement met: "consider after ``after``"."""
+    """A way to make an unmet requirement met: "consider after ``after``". ``after`` is a step
+    id: an option id (``portal_vein_embolisation``) or a step of ``knowledge/pathways.yaml``."""
 
-    after: str
+    after: str = Field(pattern=r"^[a-z0-9_]+$")
     fixes: list[str] = Field(min_length=1)
+
+
+class PatientTexts(_Decl):
+    """The option in plain words for the patient letter: ``name`` (a heading), ``short`` (for
+    questions and lists), ``involves``, ``aim``, ``recovery``. ``group`` overrides the plain
+    group; ``question`` replaces the "Could ... become possible ...?" question and ``later`` the
+    "This could become possible later" line."""
+
+    name: str
+    short: str
+    involves: str
+    aim: str
+    recovery: str
+    group: str | None = None
+    question: str | None = None
+    later: str | None = None
 
 
 class OptionDecl(_Decl):
@@ -65,6 +112,11 @@ class OptionDecl(_Decl):
     * ``excludes``: criterion ids any of which, when met, make the option not suitable.
     * ``pathways``: unmet requirements that a step could fix -> "consider after X".
     * ``considerations``: criteria shown with the option that do not change its status.
+    * ``criteria``: the option's own criteria (criteria shared by several options live in
+      ``knowledge/criteria/*.yaml`` and are named by id).
+    * ``as_step``: the words for this option when a pathway of another option names it in
+      ``after:`` (defaults to the name).
+    * ``patient``: its texts for the patient letter.
 
     Status, in order: not suitable (an exclusion met, or a requirement unmet that no pathway
     fixes) > needs data (an applies, exclusion or unfixable requirement unknown: it could still
@@ -75,7 +127,7 @@ class OptionDecl(_Decl):
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str
-    group: OptionGroup
+    group: str
     summary: str
     applies: list[str] = Field(default_factory=list)
     requires: list[str] = Field(default_factory=list)
@@ -84,12 +136,16 @@ class OptionDecl(_Decl):
     considerations: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
     specialist_centre: bool = False
-    rank: int = Field(default=50, ge=0, le=100, description="Lower = shown first among equals.")
-
-
-class OptionFile(_Decl):
+    rank: int = Field(default=500, ge=0, le=1000, description="Lower = shown first among equals.")
+    as_step: str | None = None
+    patient: PatientTexts | None = None
     criteria: list[CriterionDecl] = Field(default_factory=list)
-    options: list[OptionDecl] = Field(default_factory=list)
+
+
+class CriteriaFile(_Decl):
+    """``knowledge/criteria/*.yaml``: criteria shared by several options."""
+
+    criteria: list[CriterionDecl] = Field(default_factory=list)
 
 
 class PromptDecl(_Decl):
@@ -107,7 +163,10 @@ class WorkupDecl(_Decl):
     """A test the MDT expects before deciding. Status: done / missing / not needed.
 
     ``needed`` is rule text true when the test is expected for this case (unknown counts as
-    needed); ``done`` is true when it has been done (unknown counts as not done).
+    needed); ``done`` is true when it has been done (unknown counts as not done). A test counts
+    as done only where it is needed (a biomarker known for a primary that does not call for it
+    is "not needed"), unless ``done_if_not_needed`` (a marker or scan already done shows as
+    done whatever the primary).
     """
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
@@ -115,6 +174,7 @@ class WorkupDecl(_Decl):
     why: str
     needed: str = "True"
     done: str
+    done_if_not_needed: bool = False
     sources: list[str] = Field(min_length=1)
 
 
@@ -140,6 +200,10 @@ class DirectionDecl(_Decl):
     summary: str
     explain: list[str] = Field(
         default_factory=list, description="Criterion ids / option ids shown as its reasons."
+    )
+    explain_groups: list[str] = Field(
+        default_factory=list,
+        description="Option groups whose options are shown as its reasons, after ``explain``.",
     )
     list_missing: bool = Field(
         default=False, description="Show the unknown data behind the rule as its reasons."

@@ -207,8 +207,17 @@ class LetterTexts(_Text):
 
 @cache
 def load_texts() -> LetterTexts:
-    """The packaged letter texts (read-only package data)."""
-    return LetterTexts.model_validate(load_yaml("patient_letter.yaml"))
+    """The packaged letter texts (read-only package data); each option's texts come from its
+    declaration (``knowledge/options/<option_id>.yaml``, ``patient:``)."""
+    from livermets.criteria.registry import registry
+
+    raw = load_yaml("patient_letter.yaml")
+    raw["options"] = {
+        option.id: option.decl.patient.model_dump(exclude_none=True)
+        for option in registry().options.values()
+        if option.decl.patient is not None
+    }
+    return LetterTexts.model_validate(raw)
 
 
 @cache

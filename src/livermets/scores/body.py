@@ -15,23 +15,6 @@ from livermets.scores.common import UNKNOWN, ScoreParts, known_only
 # Body surface area
 # --------------------------------------------------------------------------------------------
 
-_EXP_TERMS = 30
-_EXP_DOMAIN = 4.0
-
-
-def exp_series(y: Expr) -> Expr:
-    """e^y by its Taylor series in Horner form, for |y| ≤ 4 (unknown outside).
-
-    The rule language has no exponential or power function. With 30 terms the truncation error
-    at |y| = 4 is below 4^31/31! ≈ 6e-16, far below any clinical precision. Each step reads ``y``
-    once and the running sum once, so the expression grows linearly (a chain of square roots
-    would double the polars expression at every level).
-    """
-    acc: Expr = lit(1.0)
-    for k in range(_EXP_TERMS, 0, -1):
-        acc = 1.0 + y * (1.0 / k) * acc
-    return known_only(y.abs() <= _EXP_DOMAIN, acc)
-
 
 def bsa_mosteller(height_cm: Expr, weight_kg: Expr) -> Expr:
     """Mosteller: BSA (m²) = √(height cm × weight kg / 3600). Mosteller RD, N Engl J Med
@@ -43,7 +26,7 @@ def bsa_dubois(height_cm: Expr, weight_kg: Expr) -> Expr:
     """DuBois: BSA (m²) = 0.007184 × W^0.425 × H^0.725. DuBois D, DuBois EF, Arch Intern Med
     1916;17:863. calculators.md §7 ([P]; no independent worked example)."""
     ln_bsa = math.log(0.007184) + 0.425 * weight_kg.ln() + 0.725 * height_cm.ln()
-    return exp_series(ln_bsa)
+    return ln_bsa.exp()
 
 
 def bsa(height_cm: Expr, weight_kg: Expr) -> ScoreParts:
@@ -95,8 +78,10 @@ def sflr_threshold(cirrhosis: Expr, fibrosis: Expr, extensive_chemotherapy: Expr
     (e.g. fibrosis unknown, or no fibrosis but chemotherapy unknown)."""
     diseased = cirrhosis | fibrosis
     return (
-        when(diseased).then(SFLR_CIRRHOSIS_MIN)
-        .when(extensive_chemotherapy).then(SFLR_CHEMOTHERAPY_MIN)
+        when(diseased)
+        .then(SFLR_CIRRHOSIS_MIN)
+        .when(extensive_chemotherapy)
+        .then(SFLR_CHEMOTHERAPY_MIN)
         .otherwise(SFLR_NORMAL_MIN)
     )
 
@@ -104,20 +89,25 @@ def sflr_threshold(cirrhosis: Expr, fibrosis: Expr, extensive_chemotherapy: Expr
 def sflr_threshold_basis(cirrhosis: Expr, fibrosis: Expr, extensive_chemotherapy: Expr) -> Expr:
     diseased = cirrhosis | fibrosis
     return (
-        when(diseased).then("cirrhosis or fibrosis")
-        .when(extensive_chemotherapy).then("extensive chemotherapy")
+        when(diseased)
+        .then("cirrhosis or fibrosis")
+        .when(extensive_chemotherapy)
+        .then("extensive chemotherapy")
         .otherwise("normal liver")
     )
 
 
 def sflr_adequacy(sflr: Expr, threshold_percent: Expr) -> Expr:
-    """"adequate" if sFLR ≥ threshold, else "inadequate" — three-valued: an sFLR ≥ 40 % is
+    """ "adequate" if sFLR ≥ threshold, else "inadequate" — three-valued: an sFLR ≥ 40 % is
     adequate and one < 20 % inadequate whatever the threshold, so only sFLR 20 to < 40 % with an
     unknown threshold stays unknown."""
     return (
-        when(sflr >= SFLR_CIRRHOSIS_MIN).then("adequate")
-        .when(sflr < SFLR_NORMAL_MIN).then("inadequate")
-        .when(sflr >= threshold_percent).then("adequate")
+        when(sflr >= SFLR_CIRRHOSIS_MIN)
+        .then("adequate")
+        .when(sflr < SFLR_NORMAL_MIN)
+        .then("inadequate")
+        .when(sflr >= threshold_percent)
+        .then("adequate")
         .otherwise("inadequate")
     )
 
@@ -148,8 +138,10 @@ def sflr(
     value = coalesce(computed, sflr_reported_percent)
     threshold = sflr_threshold(cirrhosis, fibrosis, extensive_chemotherapy)
     source = (
-        when(computed.is_not_null()).then("FLR volume / Vauthey TLV")
-        .when(sflr_reported_percent.is_not_null()).then("reported")
+        when(computed.is_not_null())
+        .then("FLR volume / Vauthey TLV")
+        .when(sflr_reported_percent.is_not_null())
+        .then("reported")
         .otherwise(UNKNOWN)
     )
     return ScoreParts(
@@ -170,6 +162,8 @@ def sflr(
 # Portal vein embolisation
 # --------------------------------------------------------------------------------------------
 
+# Shindoh 2013 (calculators.md §7): 2 %/week or more is adequate growth. Rules read
+# pve_hypertrophy__category ('adequate growth' / 'slow growth'), never this number.
 KGR_MIN_PERCENT_PER_WEEK = 2.0
 DH_MIN_PERCENT_POINTS = 5.0
 
@@ -221,35 +215,8 @@ def pve_hypertrophy(
 # --------------------------------------------------------------------------------------------
 
 
-def ecog_from_karnofsky(karnofsky: Expr) -> ScoreParts:
-    """Approximate ECOG from Karnofsky: 100 → 0, 80–90 → 1, 60–70 → 2, 40–50 → 3, 10–30 → 4,
-    0 → 5 (values between steps go to the worse ECOG; outside 0–100 unknown).
-
-    Oken MM et al., Am J Clin Oncol 1982;5(6):649–655; Karnofsky DA, Burchenal JH 1949.
-    calculators.md §9: no official mapping exists and tables disagree on KPS 70/80 (ECOG 1 or
-    2); we use the reference's "usual" column. Approximate: rules should use recorded ECOG.
-    """
-    valid = (karnofsky >= 0) & (karnofsky <= 100)
-    ecog = (
-        when(karnofsky >= 100).then(0)
-        .when(karnofsky >= 80).then(1)
-        .when(karnofsky >= 60).then(2)
-        .when(karnofsky >= 40).then(3)
-        .when(karnofsky > 0).then(4)
-        .otherwise(5)
-    )
-    value = known_only(valid, ecog)
-    label = (
-        when(value.eq(0)).then("ECOG 0 (approximate)")
-        .when(value.eq(1)).then("ECOG 1 (approximate)")
-        .when(value.eq(2)).then("ECOG 2 (approximate)")
-        .when(value.eq(3)).then("ECOG 3 (approximate)")
-        .when(value.eq(4)).then("ECOG 4 (approximate)")
-        .otherwise("ECOG 5 (approximate)")
-    )
-    return ScoreParts(value=value, category=label, details={"approximate": lit(True)})
-
-
+# The one ECOG <-> Karnofsky table (calculators.md §9, "usual" column, [?]): ECOG grade, lowest
+# and highest Karnofsky score of its range. Both conversions below read it.
 _KPS_RANGES: tuple[tuple[int, int, int], ...] = (
     (0, 100, 100),
     (1, 80, 90),
@@ -260,9 +227,33 @@ _KPS_RANGES: tuple[tuple[int, int, int], ...] = (
 )
 
 
+def ecog_from_karnofsky(karnofsky: Expr) -> ScoreParts:
+    """Approximate ECOG from Karnofsky by :data:`_KPS_RANGES`: 100 → 0, 80–90 → 1, 60–70 → 2,
+    40–50 → 3, 10–30 → 4, 0 → 5 (values between steps go to the worse ECOG; outside 0–100
+    unknown).
+
+    Oken MM et al., Am J Clin Oncol 1982;5(6):649–655; Karnofsky DA, Burchenal JH 1949.
+    calculators.md §9: no official mapping exists and tables disagree on KPS 70/80 (ECOG 1 or
+    2); we use the reference's "usual" column. Approximate: rules should use recorded ECOG.
+    """
+    valid = (karnofsky >= 0) & (karnofsky <= 100)
+    *graded, (worst, _, _) = _KPS_RANGES
+    ecog: Expr = lit(worst)
+    label: Expr = lit(f"ECOG {worst} (approximate)")
+    for grade, lowest, _ in reversed(graded):
+        ecog = when(karnofsky >= lowest).then(grade).otherwise(ecog)
+        label = when(karnofsky >= lowest).then(f"ECOG {grade} (approximate)").otherwise(label)
+    value = known_only(valid, ecog)
+    return ScoreParts(
+        value=value,
+        category=known_only(valid, label),
+        details={"approximate": lit(True)},
+    )
+
+
 def karnofsky_from_ecog(ecog: Expr) -> ScoreParts:
-    """Approximate Karnofsky range for an ECOG grade: 0 → 100, 1 → 80–90, 2 → 60–70,
-    3 → 40–50, 4 → 10–30, 5 → 0 (calculators.md §9, "usual" column, [?]).
+    """Approximate Karnofsky range for an ECOG grade, by :data:`_KPS_RANGES`: 0 → 100,
+    1 → 80–90, 2 → 60–70, 3 → 40–50, 4 → 10–30, 5 → 0 (calculators.md §9, "usual" column, [?]).
 
     The value is the lower end of the range (never overstates fitness); ``low``/``high`` are
     details. Other tables shift every range down by 10.

@@ -17,6 +17,9 @@ FONG_DFI_MONTHS = 12
 FONG_LESION_COUNT = 1
 FONG_SIZE_CM = 5
 FONG_CEA_NG_ML = 200
+# Risk groups: 0-2 low, 3-5 high (the usual dichotomy; calculators.md §4). Rules read the
+# category (fong_crs__category == 'low risk'), never these numbers.
+FONG_LOW_RISK_MAX = 2
 
 
 def fong_crs(
@@ -44,7 +47,7 @@ def fong_crs(
     points = nodes + dfi + number + size + cea
     return ScoreParts(
         value=points,
-        category=when(points <= 2).then("low risk").otherwise("high risk"),
+        category=when(points <= FONG_LOW_RISK_MAX).then("low risk").otherwise("high risk"),
         details={
             "node_positive_points": nodes,
             "dfi_points": dfi,
@@ -69,11 +72,14 @@ def tumour_burden_score(largest_lesion_cm: Expr, lesion_count: Expr) -> Expr:
     return known_only((lesion_count >= 1) & (largest_lesion_cm >= 0), value)
 
 
+# Zones (Sasaki 2018, calculators.md §5); rules read tumour_burden_score__category.
 def tbs_zone(tbs: Expr) -> Expr:
     """CRLM zones: zone 1 < 3, zone 2 3 to < 9, zone 3 ≥ 9 (not the HCC cut-offs)."""
     return (
-        when(tbs < TBS_ZONE_2_FROM).then("zone 1")
-        .when(tbs < TBS_ZONE_3_FROM).then("zone 2")
+        when(tbs < TBS_ZONE_2_FROM)
+        .then("zone 1")
+        .when(tbs < TBS_ZONE_3_FROM)
+        .then("zone 2")
         .otherwise("zone 3")
     )
 
@@ -92,6 +98,12 @@ def tbs(largest_lesion_cm: Expr, lesion_count: Expr) -> ScoreParts:
 # --------------------------------------------------------------------------------------------
 # GAME score
 # --------------------------------------------------------------------------------------------
+
+GAME_CEA_NG_ML = 20  # inclusive (>= 20), unlike Fong
+# Risk groups (Margonis 2018, calculators.md §6): 0-1 low, 2-3 medium, 4 or more high. Rules
+# read game_score__category, never these numbers.
+GAME_LOW_RISK_MAX = 1
+GAME_MEDIUM_RISK_MAX = 3
 
 
 def kras_mutated(kras: Expr) -> Expr:
@@ -117,17 +129,23 @@ def game_score(
     KRAS means the KRAS gene only (not RAS).
     """
     kras_pts = points_if(kras_mutated(kras))
-    cea = points_if(cea_ng_ml >= 20)
+    cea = points_if(cea_ng_ml >= GAME_CEA_NG_ML)
     nodes = points_if(node_positive_primary)
     burden = (
-        when(tumour_burden_score < TBS_ZONE_2_FROM).then(0)
-        .when(tumour_burden_score < TBS_ZONE_3_FROM).then(1)
+        when(tumour_burden_score < TBS_ZONE_2_FROM)
+        .then(0)
+        .when(tumour_burden_score < TBS_ZONE_3_FROM)
+        .then(1)
         .otherwise(2)
     )
     ehd = points_if(extrahepatic_disease, 2)
     points = kras_pts + cea + nodes + burden + ehd
-    category = when(points <= 1).then("low risk").when(points <= 3).then("medium risk").otherwise(
-        "high risk"
+    category = (
+        when(points <= GAME_LOW_RISK_MAX)
+        .then("low risk")
+        .when(points <= GAME_MEDIUM_RISK_MAX)
+        .then("medium risk")
+        .otherwise("high risk")
     )
     return ScoreParts(
         value=points,
