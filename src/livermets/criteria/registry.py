@@ -60,6 +60,41 @@ class Option:
                 out.setdefault(criterion_id, []).append(pathway.after)
         return out
 
+    # The role of each criterion, computed once from the declaration (``status_rule`` and the
+    # assessment both read these, so the status is classified in one place).
+
+    @property
+    def applies(self) -> tuple[str, ...]:
+        """Criteria that say the option is used for this kind of case at all."""
+        return tuple(self.decl.applies)
+
+    @property
+    def hard(self) -> tuple[str, ...]:
+        """Requirements that no step can fix (unmet: not suitable)."""
+        fixable = self.fixable()
+        return tuple(c for c in self.decl.requires if c not in fixable)
+
+    @property
+    def soft(self) -> tuple[str, ...]:
+        """Requirements a step could fix (unmet: consider after the step)."""
+        fixable = self.fixable()
+        return tuple(c for c in self.decl.requires if c in fixable)
+
+    @property
+    def excludes(self) -> tuple[str, ...]:
+        """Criteria any of which, when met, make the option not suitable."""
+        return tuple(self.decl.excludes)
+
+    @property
+    def considerations(self) -> tuple[str, ...]:
+        """Criteria shown with the option that do not change its status."""
+        return tuple(self.decl.considerations)
+
+
+def step_label(step_id: str) -> str:
+    """Words for an "after" step (today's step ids are already words)."""
+    return step_id
+
 
 def _met(criterion_id: str) -> Expr:
     return coalesce(col(criterion_column(criterion_id)), False)
