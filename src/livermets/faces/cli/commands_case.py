@@ -108,10 +108,12 @@ def assess(
     if audience is Audience.patient:
         from livermets.faces.patient_letter import render_patient_letter
 
-        typer.echo(render_patient_letter(case, assessment, output_format.value, country=country))
+        typer.echo(render_patient_letter(assessment, output_format.value, country=country))
         return
     if output_format is OutputFormat.json:
-        typer.echo(assessment.model_dump_json(indent=2))
+        from livermets.faces.assessment_json import render_assessment_json
+
+        typer.echo(render_assessment_json(assessment))
     elif output_format is OutputFormat.text:
         from livermets.faces.terminal import render_terminal
 

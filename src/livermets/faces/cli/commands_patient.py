@@ -25,7 +25,7 @@ from livermets.patient.symptoms import (
     load_catalog,
     parse_answers,
     parse_temperature_c,
-    render_text,
+    render_body,
     triage,
 )
 
@@ -64,7 +64,7 @@ def _show_result(result: TriageResult, fmt: OutputFormat) -> None:
         return
     console = Console(highlight=False, soft_wrap=True)
     console.print(result.headline.upper(), style=LEVEL_STYLE[result.level])
-    console.print(render_text(result).split("\n", 1)[1], markup=False)
+    console.print(render_body(result), markup=False)
 
 
 # ------------------------------------------------------------------------------------------------
