@@ -4,8 +4,8 @@ A face: it lays out what the :class:`~livermets.assessment.model.Assessment` say
 clinical logic. Status words, headlines, direction reasons and numbers come from
 :mod:`livermets.faces.words`; made here are only the layout over them: the numbering of
 sources, the grouping of lines, and the suggested questions for the meeting (one per open
-option, missing item or unverified deciding criterion). Pure: no I/O beyond reading the package's own
-templates, no clock; the same assessment always gives the same text.
+option, missing item or unverified deciding criterion). Pure: no I/O beyond reading the
+package's own templates, no clock; the same assessment always gives the same text.
 
 The screen view and the Markdown keep everything. The printed page (the HTML's print CSS)
 keeps to one A4 page by leaving the details to the screen: the direction with its reasons,
