@@ -9,6 +9,7 @@ criteria decided them follows from each criterion's role on the :class:`Option` 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -188,10 +189,11 @@ def _option_result(option: Option, row: Row, memo: _Memo) -> OptionResult:
     rules = registry()
     decl = option.decl
     status = row[option.column]
-    judged = _listed(option)
+    roles = _roles(option.id)
+    judged = roles.judged
     results = {cid: _criterion_result(rules.criteria[cid], row, memo) for cid in judged}
-    soft = set(option.soft)
-    excludes = set(option.excludes)
+    soft = roles.soft
+    excludes = roles.excludes
     outcome = {cid: r.result for cid, r in results.items()}
     # Which criteria decided the status, by role (the status itself is the status rule's).
     if status == "not_suitable":
@@ -204,8 +206,8 @@ def _option_result(option: Option, row: Row, memo: _Memo) -> OptionResult:
     elif status == "consider_after":
         deciding_ids = [c for c in judged if c in soft and outcome[c] == "not_met"]
     else:
-        deciding_ids = [c for c in judged if c not in excludes and c not in option.applies]
-    fixable = option.fixable()
+        deciding_ids = [c for c in judged if c not in excludes and c not in roles.applies]
+    fixable = roles.fixable
     after_ids: list[str] = []
     for cid in judged:
         if cid in soft and outcome[cid] == "not_met":
@@ -235,7 +237,7 @@ def _option_result(option: Option, row: Row, memo: _Memo) -> OptionResult:
         ],
         obtain=list(obtain),
         specialist_centre=decl.specialist_centre,
-        applicable=all(outcome[c] != "not_met" for c in option.applies),
+        applicable=all(outcome[c] != "not_met" for c in roles.applies),
         sources=_refs(decl.sources),
         deciding_ids=deciding_ids,
         after_ids=after_ids,
@@ -245,13 +247,30 @@ def _option_result(option: Option, row: Row, memo: _Memo) -> OptionResult:
     return result
 
 
-def _listed(option: Option) -> list[str]:
-    """The option's judged criteria (applies, requirements, exclusions), each once, in the
-    order they are shown: requirements in their declared order."""
+@dataclass(frozen=True)
+class _Roles:
+    """An option's criterion roles as the assessment reads them (from the :class:`Option`)."""
+
+    judged: tuple[str, ...]  # applies, requirements, exclusions: each once, in shown order
+    applies: frozenset[str]
+    soft: frozenset[str]
+    excludes: frozenset[str]
+    fixable: dict[str, list[str]]
+
+
+@cache
+def _roles(option_id: str) -> _Roles:
+    option = registry().options[option_id]
     requirements = [*option.hard, *option.soft]
-    declared = {c: i for i, c in enumerate(option.decl.requires)}
+    declared = {c: i for i, c in enumerate(option.decl.requires)}  # shown in declared order
     requirements.sort(key=lambda c: declared.get(c, len(declared)))
-    return list(dict.fromkeys([*option.applies, *requirements, *option.excludes]))
+    return _Roles(
+        judged=tuple(dict.fromkeys([*option.applies, *requirements, *option.excludes])),
+        applies=frozenset(option.applies),
+        soft=frozenset(option.soft),
+        excludes=frozenset(option.excludes),
+        fixable=option.fixable(),
+    )
 
 
 def _score_results(row: Row) -> list[ScoreResult]:
@@ -344,13 +363,19 @@ def _direction(code: str, row: Row, memo: _Memo) -> DirectionResult:
     for ref in decl.explain:
         if ref in rules.criteria:
             r = _criterion_result(rules.criteria[ref], row, memo)
-            because.append(DirectionReason(kind="criterion", id=ref, result=r.result, criterion=r))
+            because.append(
+                DirectionReason.model_construct(
+                    kind="criterion", id=ref, result=r.result, criterion=r
+                )
+            )
         elif ref in rules.options:
             o = rules.options[ref]
             status = row.get(o.column)
             if status != "not_suitable":  # name what supports the direction, not what is shut
                 _option_result(o, row, memo)
-                because.append(DirectionReason(kind="option", id=ref, result=status))
+                because.append(
+                    DirectionReason.model_construct(kind="option", id=ref, result=status)
+                )
     if decl.list_missing:
         rule = parse_rule(decl.rule, child_tables=CHILD_TABLES)
         items = dict((label, item_id) for item_id, label in missing_items(rule, row))
@@ -360,7 +385,7 @@ def _direction(code: str, row: Row, memo: _Memo) -> DirectionResult:
                 for item_id, label in zip(result.obtain_ids, result.obtain, strict=True):
                     items.setdefault(label, item_id)
         because += [
-            DirectionReason(kind="missing", id=item_id, item=label)
+            DirectionReason.model_construct(kind="missing", id=item_id, item=label)
             for label, item_id in items.items()
         ]
     return DirectionResult(
