@@ -111,6 +111,7 @@ class ClosedGroup:
 
     names: list[str]
     deciding: list[Criterion]
+    prefixes: list[str]  # before each deciding criterion: "", "not met: " or "unknown: "
     headline: str
     applicable: bool  # False: not used for this kind of case (printed as names only)
 
@@ -201,6 +202,7 @@ class ReportView:
     resectability: list[OptionView]
     options: list[OptionView]
     closed: list[ClosedGroup]  # applicable groups first, then those not used for this case
+    closed_word: str  # the status word of the closed options
     closed_count: int
     unused: list[str]  # names of the not-suitable options not used for this kind of case
     scores: list[ScoreView]
@@ -364,6 +366,7 @@ def _closed_groups(options: list[OptionResult], cites: _Citations) -> list[Close
         ClosedGroup(
             names=names,
             deciding=[_criterion(c, cites) for c in first.deciding],
+            prefixes=[words.outcome_prefix(c.result) for c in first.deciding],
             headline=words.headline(first),
             applicable=first.applicable,
         )
@@ -674,6 +677,7 @@ def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> Repor
         resectability=resectability,
         options=options,
         closed=closed,
+        closed_word=STATUS_WORD["not_suitable"],
         closed_count=len(closed_options),
         unused=[o.name for o in closed_options if not o.applicable],
         scores=scores,

@@ -9,7 +9,7 @@ these words out, shorten a list or pick among them; it never edits them.
 * status: :data:`STATUS_WORD`, :func:`outcome_word`;
 * lists: :func:`join` ("a, b and c"), :func:`either` ("a or b", as in a headline);
 * an option: :func:`headline` ("consider after X or Y", "needs data: ...", "not suitable:
-  ..."), :func:`negated`;
+  ..."), :func:`negated`, :func:`outcome_prefix`;
 * a direction: :func:`direction_reasons`;
 * numbers: :func:`number` (at a declared precision), :func:`score_value` (a score at its
   ``decimals``, with its unit).
@@ -97,10 +97,15 @@ def score_value(score: ScoreResult) -> str:
 # -- options ----------------------------------------------------------------------------------
 
 
+def outcome_prefix(result: str) -> str:
+    """What goes before a criterion's statement to say its outcome: nothing when met (an
+    exclusion that shut an option reads as stated), else "not met: " or "unknown: "."""
+    return "" if result == "met" else f"{outcome_word(result)}: "
+
+
 def negated(criterion: CriterionResult) -> str:
     """A criterion that shut an option: an exclusion as stated, a requirement "not met: ..."."""
-    prefix = "" if criterion.result == "met" else "not met: "
-    return f"{prefix}{criterion.statement}"
+    return f"{outcome_prefix(criterion.result)}{criterion.statement}"
 
 
 def headline(option: OptionResult, *, obtain: str | None = None) -> str:
