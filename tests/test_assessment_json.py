@@ -15,6 +15,7 @@ from livermets.assessment.build import assess
 from livermets.assessment.model import (
     ASSESSMENT_FORMAT,
     Assessment,
+    CaseBrief,
     CriterionResult,
     DirectionReason,
     DirectionResult,
@@ -30,7 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "assessment-json.md"
 CORE = ROOT / "src" / "livermets" / "assessment"
 EXAMPLES = sorted((ROOT / "examples" / "cases").glob("*.json"))
-COMPUTED = {OptionResult: ["headline"], DirectionResult: ["reasons"]}
+COMPUTED = {
+    OptionResult: ["headline"],
+    DirectionResult: ["reasons"],
+    CaseBrief: ["lesions", "extrahepatic", "performance", "liver_function"],
+}
 
 
 @cache
@@ -42,6 +47,7 @@ def test_doc_names_every_field_and_computed_field() -> None:
     doc = DOC.read_text(encoding="utf-8")
     assert f"Output format version `{ASSESSMENT_FORMAT}`" in doc
     models: list[type[BaseModel]] = [
+        CaseBrief,
         OptionResult,
         CriterionResult,
         DirectionResult,
@@ -76,6 +82,7 @@ def test_json_words_come_from_the_words_module(path: Path) -> None:
         assert list(item)[: list(item).index("headline")] == ["id", "name", "group", "status"]
     if a.direction is not None:
         assert data["direction"]["reasons"] == words.direction_reasons(a.direction, a)
+    assert {k: data["case"][k] for k in words.brief(a.case)} == words.brief(a.case)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

@@ -315,33 +315,7 @@ def _plain(value: Any) -> Value:
 
 def _brief(case: Case, row: Row) -> CaseBrief:
     sites = vocabulary()["primary_sites"]
-    count = row.get("lesion_count")
-    largest = row.get("largest_lesion_cm")
-    lesion_text = (
-        "number of liver lesions unknown"
-        if count is None
-        else (f"{count} liver lesion{'s' if count != 1 else ''}")
-    )
-    if largest is not None:
-        lesion_text += f", largest {largest:g} cm"
-    bilobar = row.get("bilobar")
-    if bilobar is not None:
-        lesion_text += ", bilobar" if bilobar else ", one lobe"
-    ehd = row.get("extrahepatic_disease")
-    ehd_text = "unknown" if ehd is None else ("none known" if not ehd else "present")
-    if ehd and case.extrahepatic.sites:
-        ehd_text += (
-            " (" + ", ".join(s.site.replace("_", " ") for s in case.extrahepatic.sites) + ")"
-        )
     ecog = row.get("ecog_effective")
-    perf = (
-        "unknown"
-        if ecog is None
-        else f"ECOG {ecog}"
-        + (" (converted from Karnofsky)" if row.get("ecog_is_converted") else "")
-    )
-    cp = row.get("child_pugh__category")
-    liver = "Child-Pugh unknown" if cp is None else f"Child-Pugh {cp} ({row.get('child_pugh')})"
     return CaseBrief(
         case_id=case.case_id,
         as_of=case.as_of,
@@ -349,10 +323,15 @@ def _brief(case: Case, row: Row) -> CaseBrief:
         primary_site=case.primary.site,
         age_years=case.patient.age_years,
         sex=case.patient.sex,
-        lesions=lesion_text,
-        extrahepatic=ehd_text,
-        performance=perf,
-        liver_function=liver,
+        lesion_count=row.get("lesion_count"),
+        largest_lesion_cm=row.get("largest_lesion_cm"),
+        bilobar=row.get("bilobar"),
+        extrahepatic_disease=row.get("extrahepatic_disease"),
+        extrahepatic_sites=[s.site for s in case.extrahepatic.sites],
+        ecog=ecog,
+        ecog_converted=ecog is not None and bool(row.get("ecog_is_converted")),
+        child_pugh_class=row.get("child_pugh__category"),
+        child_pugh_points=row.get("child_pugh"),
     )
 
 

@@ -174,10 +174,17 @@ class CaseBrief(_Out):
     primary_site: str
     age_years: float | None
     sex: str | None
-    lesions: str
-    extrahepatic: str
-    performance: str
-    liver_function: str
+    lesion_count: int | None = None
+    largest_lesion_cm: float | None = None
+    bilobar: bool | None = None
+    extrahepatic_disease: bool | None = None
+    extrahepatic_sites: list[str] = Field(
+        default_factory=list, description="Extrahepatic sites recorded (vocabulary ids)."
+    )
+    ecog: int | None = Field(default=None, description="ECOG as recorded, or from Karnofsky.")
+    ecog_converted: bool = Field(default=False, description="ECOG converted from Karnofsky.")
+    child_pugh_class: str | None = None
+    child_pugh_points: int | None = None
 
 
 class Assessment(_Out):

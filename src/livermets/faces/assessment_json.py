@@ -2,7 +2,8 @@
 
 The record (``livermets.assessment.model``) is serialised as it is, and the words that the
 format has always carried are added from :mod:`livermets.faces.words`: each option's
-``headline`` and each direction's ``reasons``. ``docs/assessment-json.md`` documents it.
+``headline``, each direction's ``reasons`` and the case brief's ``lesions``, ``extrahepatic``,
+``performance`` and ``liver_function``. ``docs/assessment-json.md`` documents it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def _direction(direction: DirectionResult, assessment: Assessment) -> dict[str, 
 def assessment_data(assessment: Assessment) -> dict[str, Any]:
     """The assessment as JSON-ready data, words included."""
     data = assessment.model_dump(mode="json")
+    case = dict(data["case"])
+    data["case"] = {}
+    for key, value in case.items():
+        data["case"][key] = value
+        if key == "sex":
+            data["case"].update(words.brief(assessment.case))
     data["options"] = [
         _after(item, "status", "headline", words.headline(option))
         for item, option in zip(data["options"], assessment.options, strict=True)

@@ -551,10 +551,10 @@ def _brief(assessment: Assessment) -> list[tuple[str, str]]:
     )
     return [
         ("Patient", patient or "age and sex not recorded"),
-        ("Liver", c.lesions),
-        ("Extrahepatic disease", c.extrahepatic),
-        ("Performance", c.performance),
-        ("Liver function", c.liver_function),
+        ("Liver", words.brief_lesions(c)),
+        ("Extrahepatic disease", words.brief_extrahepatic(c)),
+        ("Performance", words.brief_performance(c)),
+        ("Liver function", words.brief_liver_function(c)),
     ]
 
 

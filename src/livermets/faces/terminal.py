@@ -80,10 +80,10 @@ def render_terminal(assessment: Assessment, console: Console, *, show_all: bool 
     details = [
         f"{words.number(c.age_years)} y" if c.age_years is not None else None,
         c.sex,
-        c.lesions,
-        f"extrahepatic disease {c.extrahepatic}",
-        c.performance,
-        c.liver_function,
+        words.brief_lesions(c),
+        f"extrahepatic disease {words.brief_extrahepatic(c)}",
+        words.brief_performance(c),
+        words.brief_liver_function(c),
     ]
     header.append("\n" + "; ".join(d for d in details if d))
     console.print(Panel(header, subtitle=assessment.notice, subtitle_align="left"))

@@ -11,6 +11,8 @@ these words out, shorten a list or pick among them; it never edits them.
 * an option: :func:`headline` ("consider after X or Y", "needs data: ...", "not suitable:
   ..."), :func:`negated`, :func:`outcome_prefix`;
 * a direction: :func:`direction_reasons`;
+* the case in brief: :func:`brief` (lesions, extrahepatic disease, performance, liver
+  function);
 * numbers: :func:`number` (at a declared precision), :func:`score_value` (a score at its
   ``decimals``, with its unit).
 """
@@ -22,6 +24,7 @@ from typing import Any
 
 from livermets.assessment.model import (
     Assessment,
+    CaseBrief,
     CriterionResult,
     DirectionReason,
     DirectionResult,
@@ -92,6 +95,58 @@ def score_value(score: ScoreResult) -> str:
         return ""
     text = number(score.value, score.decimals)
     return text if score.unit in SILENT_UNITS else f"{text} {score.unit}"
+
+
+# -- the case in brief -------------------------------------------------------------------------
+
+
+def brief_lesions(case: CaseBrief) -> str:
+    """E.g. "6 liver lesions, largest 5.8 cm, bilobar"."""
+    count = case.lesion_count
+    text = (
+        "number of liver lesions unknown"
+        if count is None
+        else f"{count} liver lesion{'s' if count != 1 else ''}"
+    )
+    if case.largest_lesion_cm is not None:
+        text += f", largest {case.largest_lesion_cm:g} cm"
+    if case.bilobar is not None:
+        text += ", bilobar" if case.bilobar else ", one lobe"
+    return text
+
+
+def brief_extrahepatic(case: CaseBrief) -> str:
+    """E.g. "none known", "present (lung, bone)", "unknown"."""
+    ehd = case.extrahepatic_disease
+    text = "unknown" if ehd is None else ("none known" if not ehd else "present")
+    if ehd and case.extrahepatic_sites:
+        text += " (" + ", ".join(s.replace("_", " ") for s in case.extrahepatic_sites) + ")"
+    return text
+
+
+def brief_performance(case: CaseBrief) -> str:
+    """E.g. "ECOG 1", "ECOG 2 (converted from Karnofsky)", "unknown"."""
+    if case.ecog is None:
+        return "unknown"
+    return f"ECOG {case.ecog}" + (" (converted from Karnofsky)" if case.ecog_converted else "")
+
+
+def brief_liver_function(case: CaseBrief) -> str:
+    """E.g. "Child-Pugh A (5)", "Child-Pugh unknown"."""
+    if case.child_pugh_class is None:
+        return "Child-Pugh unknown"
+    return f"Child-Pugh {case.child_pugh_class} ({case.child_pugh_points})"
+
+
+def brief(case: CaseBrief) -> dict[str, str]:
+    """The case in brief, in words: ``lesions``, ``extrahepatic``, ``performance``,
+    ``liver_function`` (the JSON's computed ``case`` fields)."""
+    return {
+        "lesions": brief_lesions(case),
+        "extrahepatic": brief_extrahepatic(case),
+        "performance": brief_performance(case),
+        "liver_function": brief_liver_function(case),
+    }
 
 
 # -- options ----------------------------------------------------------------------------------

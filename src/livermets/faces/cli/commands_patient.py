@@ -127,9 +127,7 @@ def _ask_with_arrows(question: Question, step: int, total: int) -> Any:
                 return str(error)
             return True
 
-        answer = questionary.text(
-            f"{prompt} {question.hint} (b to go back)", validate=valid
-        ).ask()
+        answer = questionary.text(f"{prompt} {question.hint} (b to go back)", validate=valid).ask()
         if answer is None:
             raise typer.Exit(130)
         return BACK if answer.strip().lower() in ("b", "back") else answer.strip()
