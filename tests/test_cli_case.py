@@ -45,7 +45,7 @@ def test_assess_json_carries_scores_with_category_inputs_and_source(case_file: P
     assert child_pugh["value"] == 5 and child_pugh["category"] == "A"
     assert child_pugh["inputs"]["bilirubin_mg_dl"] == pytest.approx(10 / 17.1, rel=1e-6)
     assert child_pugh["sources"] and child_pugh["sources"][0]["citation"]
-    assert out["format"] == "1.0" and "not a prescription" in out["notice"]
+    assert out["format"] == "1.1" and "not a prescription" in out["notice"]
 
 
 def test_assess_reads_stdin(case_file: Path) -> None:

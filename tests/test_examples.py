@@ -106,7 +106,7 @@ def top_options(a: Assessment) -> set[str]:
     if a.direction is not None:
         for o in candidates:
             if a.direction.code == o.id or any(
-                r.startswith(f"{o.name}:") for r in a.direction.reasons
+                r.kind == "option" and r.id == o.id for r in a.direction.because
             ):
                 tops.add(o.id)
     return tops

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from livermets.assessment.build import assess
 from livermets.assessment.model import Assessment
-from livermets.case.model import PRIMARY_SITES, Case
+from livermets.case.model import PRIMARY_SITES
 from livermets.faces.cli.main import _register, app
 from livermets.faces.patient_letter import (
     FORMATS,
@@ -63,15 +63,14 @@ DOSE = re.compile(r"\d\s*(mg|mcg|µg|g|ml|gy)\b|mg/m|mg/kg|\bgy\b|\bmg\b", re.IG
 
 
 @cache
-def case_and_assessment(path: Path) -> tuple[Case, Assessment]:
-    case = parse_case(path.read_text(encoding="utf-8"), source=str(path))
-    return case, assess(case)
+def assessment_of(path: Path) -> Assessment:
+    return assess(parse_case(path.read_text(encoding="utf-8"), source=str(path)))
 
 
 @cache
 def rendered(path: Path, fmt: str) -> str:
-    case, assessment = case_and_assessment(path)
-    return render_patient_letter(case, assessment, fmt)
+    assessment = assessment_of(path)
+    return render_patient_letter(assessment, fmt)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -249,8 +248,8 @@ def test_palliative_and_supportive_care_is_always_there(path: Path, fmt: str) ->
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_only_open_options_are_listed_and_all_of_them_are(path: Path) -> None:
-    case, assessment = case_and_assessment(path)
-    letter = build_letter(case, assessment)
+    assessment = assessment_of(path)
+    letter = build_letter(assessment)
     listed = {b.id: b.status for s in letter.sections for b in s.blocks if isinstance(b, Choice)}
     open_ids = {
         o.id: o.status
@@ -271,14 +270,14 @@ def test_only_open_options_are_listed_and_all_of_them_are(path: Path) -> None:
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_consider_after_options_get_a_could_question(path: Path) -> None:
-    case, assessment = case_and_assessment(path)
+    assessment = assessment_of(path)
     texts = load_texts()
     later = [
         o
         for o in assessment.options
         if o.status == "consider_after" and not texts.options[o.id].question
     ]
-    blocks = build_letter(case, assessment).section("questions").blocks
+    blocks = build_letter(assessment).section("questions").blocks
     asked = [q for b in blocks if isinstance(b, Items) for q in b.items]
     could = [q for q in asked if q.startswith("Could ")]
     assert bool(later) == bool(could)
@@ -300,10 +299,10 @@ def test_html_has_no_script_handler_or_outside_link(path: Path) -> None:
 
 
 def test_same_input_same_letter() -> None:
-    case, assessment = case_and_assessment(CASES[0])
+    assessment = assessment_of(CASES[0])
     before = assessment.model_dump()
     for fmt in FORMATS:
-        assert render_patient_letter(case, assessment, fmt) == rendered(CASES[0], fmt)
+        assert render_patient_letter(assessment, fmt) == rendered(CASES[0], fmt)
     assert assessment.model_dump() == before
 
 
@@ -340,21 +339,21 @@ def test_html_escapes_every_text() -> None:
 
 
 def test_unknown_format_is_refused() -> None:
-    case, assessment = case_and_assessment(CASES[0])
+    assessment = assessment_of(CASES[0])
     with pytest.raises(ValueError, match="unknown letter format"):
-        render_patient_letter(case, assessment, "pdf")
+        render_patient_letter(assessment, "pdf")
 
 
 def test_country_picks_the_emergency_number() -> None:
-    case, assessment = case_and_assessment(CASES[0])
-    letter = render_patient_letter(case, assessment, "markdown", country="GB")
+    assessment = assessment_of(CASES[0])
+    letter = render_patient_letter(assessment, "markdown", country="GB")
     assert "Call 999 now if you:" in letter
     assert "112 or your local emergency number" in rendered(CASES[0], "markdown")
 
 
 def test_an_option_without_texts_still_reads_gently() -> None:
     path = ROOT / "examples/cases/colorectal-two-right-lobe-resectable.json"
-    case, assessment = case_and_assessment(path)
+    assessment = assessment_of(path)
     extra = assessment.options[0].model_copy(
         update={
             "id": "brand_new",
@@ -362,10 +361,11 @@ def test_an_option_without_texts_still_reads_gently() -> None:
             "group": "novel",
             "status": "consider_after",
             "after": ["something nobody mapped"],
+            "after_ids": ["something_nobody_mapped"],
         }
     )
     changed = assessment.model_copy(update={"options": [*assessment.options, extra]})
-    text = render_patient_letter(case, changed, "markdown")
+    text = render_patient_letter(changed, "markdown")
     assert "#### Brand new thing" in text
     assert load_texts().option_fallback.involves in text
     assert f"later, {load_texts().after_unknown}." in text
@@ -373,11 +373,11 @@ def test_an_option_without_texts_still_reads_gently() -> None:
 
 
 def test_no_direction_and_no_open_options() -> None:
-    case, assessment = case_and_assessment(CASES[0])
+    assessment = assessment_of(CASES[0])
     bare = assessment.model_copy(
         update={"direction": None, "options": [], "workup": [], "missing_data": []}
     )
-    markdown = render_patient_letter(case, bare, "markdown")
+    markdown = render_patient_letter(bare, "markdown")
     texts = load_texts()
     assert texts.choices.nothing in markdown
     assert texts.tests_done.none in markdown
@@ -386,9 +386,20 @@ def test_no_direction_and_no_open_options() -> None:
 
 
 def test_undated_case_says_so() -> None:
-    case, assessment = case_and_assessment(CASES[0])
-    undated = case.model_copy(update={"as_of": None})
-    assert load_texts().undated in render_patient_letter(undated, assessment, "text")
+    assessment = assessment_of(CASES[0])
+    undated = assessment.model_copy(
+        update={"case": assessment.case.model_copy(update={"as_of": None})}
+    )
+    assert load_texts().undated in render_patient_letter(undated, "text")
+
+
+def test_the_letter_needs_only_the_assessment() -> None:
+    """The letter renders from the assessment record alone: the same record read back from its
+    JSON gives the same letter."""
+    assessment = assessment_of(CASES[0])
+    again = Assessment.model_validate_json(assessment.model_dump_json())
+    for fmt in FORMATS:
+        assert render_patient_letter(again, fmt) == rendered(CASES[0], fmt)
 
 
 def test_cli_prints_the_letter() -> None:
@@ -432,7 +443,7 @@ def test_every_after_step_of_the_options_has_plain_words() -> None:
         if isinstance(pathway, dict) and "after" in pathway
     }
     for path in CASES:
-        steps |= {s for o in case_and_assessment(path)[1].options for s in o.after}
+        steps |= {s for o in assessment_of(path).options for s in o.after_ids}
     assert steps, "no after steps found"
     unmapped = steps - set(load_texts().after)
     assert not unmapped, f"after steps without plain words: {sorted(unmapped)}"
@@ -502,19 +513,25 @@ def test_no_sentence_copied_from_the_seeds() -> None:
 
 def test_support_comes_first_when_no_treatment_is_open_now() -> None:
     path = ROOT / "examples/cases/colorectal-two-right-lobe-resectable.json"
-    case, assessment = case_and_assessment(path)
-    ids = [s.id for s in build_letter(case, assessment).sections]
+    assessment = assessment_of(path)
+    ids = [s.id for s in build_letter(assessment).sections]
     assert ids.index("choices") < ids.index("support_care")
     quiet = [
-        o.model_copy(update={"status": "consider_after", "after": ["conversion systemic therapy"]})
+        o.model_copy(
+            update={
+                "status": "consider_after",
+                "after": ["conversion systemic therapy"],
+                "after_ids": ["conversion systemic therapy"],
+            }
+        )
         if o.status == "candidate" and o.id != SUPPORT_OPTION
         else o
         for o in assessment.options
     ]
     changed = assessment.model_copy(update={"options": quiet})
-    ids = [s.id for s in build_letter(case, changed).sections]
+    ids = [s.id for s in build_letter(changed).sections]
     assert ids.index("support_care") < ids.index("choices")
-    markdown = render_patient_letter(case, changed, "markdown")
+    markdown = render_patient_letter(changed, "markdown")
     assert "Could liver surgery" in markdown
     for entry_id, end in running_first_uses(markdown).items():
         assert markdown[end:].startswith((" (", "(")), entry_id

@@ -1,10 +1,15 @@
-"""Turn one evaluated case row into an :class:`Assessment`: the only place results get words.
+"""Turn one evaluated case row into an :class:`Assessment`, the structured decision record.
 
-Bulk (cohort) results stay as columns; this runs only for the cases someone looks at.
+Bulk (cohort) results stay as columns; this runs only for the cases someone looks at. The
+record carries results by id (deciding criteria, steps, data to obtain) with the labels the
+knowledge declares; sentences and numbers in words are made by the faces
+(``livermets.faces.words``), never here. Option statuses come from the status rule; which
+criteria decided them follows from each criterion's role on the :class:`Option` record.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -14,6 +19,7 @@ from livermets.assessment.model import (
     CaseBrief,
     CriterionOutcome,
     CriterionResult,
+    DirectionReason,
     DirectionResult,
     MissingItem,
     OptionResult,
@@ -69,14 +75,25 @@ def vocabulary() -> dict[str, dict[str, dict[str, str]]]:
 
 
 def missing_inputs(expr: Expr, row: Row) -> list[str]:
-    """Labels of the unknown base data behind an unknown result, in a stable order.
+    """Labels of the unknown base data behind an unknown result, in a stable order."""
+    return [label for _, label in missing_items(expr, row)]
+
+
+def missing_items(expr: Expr, row: Row) -> list[tuple[str, str]]:
+    """(id, label) of the unknown base data behind an unknown result, in a stable order.
+
+    The id is the feature column, the child table (``lesions``) or the child column
+    (``lesions.diameter_cm``); items with the same label are listed once.
 
     Walks the expression tree: a column that is known stops the walk; a derived or score
     column that is unknown is followed into its own expression; a ``coalesce`` with a literal
     fallback never makes anything unknown, so nothing under it is reported.
     """
-    found: dict[str, None] = {}
+    found: dict[str, str] = {}  # label -> id
     followed: set[str] = set()
+
+    def add(label: str, item_id: str) -> None:
+        found.setdefault(label, item_id)
 
     def column(name: str) -> None:
         if row.get(name) is not None or name in followed:
@@ -86,7 +103,7 @@ def missing_inputs(expr: Expr, row: Row) -> list[str]:
         if producer is not None:
             visit(producer)
         elif name in CASE_FEATURE_BY_NAME:
-            found[CASE_FEATURE_BY_NAME[name].label] = None
+            add(CASE_FEATURE_BY_NAME[name].label, name)
 
     def visit(node: Expr) -> None:
         if isinstance(node, Col):
@@ -99,20 +116,21 @@ def missing_inputs(expr: Expr, row: Row) -> list[str]:
         elif isinstance(node, Agg):
             rows = row.get(node.table) or ()
             if not rows:
-                found[_TABLE_LABELS.get(node.table, node.table)] = None
+                add(_TABLE_LABELS.get(node.table, node.table), node.table)
                 return
             for part in (node.where, node.value):
                 if part is None:
                     continue
                 for name in sorted(part.columns()):
                     if any(child.get(name) is None for child in rows):
-                        found[_CHILD_LABELS[node.table].get(name, name)] = None
+                        label = _CHILD_LABELS[node.table].get(name, name)
+                        add(label, f"{node.table}.{name}")
         else:
             for child in children(node):
                 visit(child)
 
     visit(expr)
-    return list(found)
+    return [(item_id, label) for label, item_id in found.items()]
 
 
 def _outcome(value: Any) -> CriterionOutcome:
@@ -133,21 +151,22 @@ def _criterion_result(criterion: Criterion, row: Row, memo: _Memo) -> CriterionR
         return known
     value = row.get(criterion.column)
     outcome = _outcome(value)
-    missing: list[str] = []
+    items: list[tuple[str, str]] = []
     if outcome == "unknown":
-        missing = (
-            [criterion.decl.obtain]
+        items = (
+            [(criterion.id, criterion.decl.obtain)]
             if criterion.decl.obtain
-            else missing_inputs(criterion.expr, row)
+            else missing_items(criterion.expr, row)
         )
     # model_construct: every value here is made by this module, already of the right type
     result = CriterionResult.model_construct(
         id=criterion.id,
         statement=criterion.decl.statement,
         result=outcome,
-        missing=missing,
+        missing=[label for _, label in items],
         unverified=criterion.decl.unverified,
         sources=list(criterion.decl.sources),
+        missing_ids=[item_id for item_id, _ in items],
     )
     memo.criteria[criterion.id] = result
     return result
@@ -170,78 +189,88 @@ def _option_result(option: Option, row: Row, memo: _Memo) -> OptionResult:
     rules = registry()
     decl = option.decl
     status = row[option.column]
-    results = {
-        cid: _criterion_result(rules.criteria[cid], row, memo)
-        for cid in [*decl.applies, *decl.requires, *decl.excludes]
-    }
-    fixable = option.fixable()
-    excluded = [results[c] for c in decl.excludes if results[c].result == "met"]
-    hard_unmet = [
-        results[c]
-        for c in [*decl.applies, *decl.requires]
-        if c not in fixable and results[c].result == "not_met"
-    ]
-    unknown = [r for r in results.values() if r.result == "unknown"]
-    soft_unmet = [
-        results[c] for c in decl.requires if c in fixable and results[c].result == "not_met"
-    ]
-    after: list[str] = []
-    for r in soft_unmet:
-        for step in fixable[r.id]:
-            if step_label(step) not in after:
-                after.append(step_label(step))
-    obtain: list[str] = []
-    if status != "not_suitable":  # nothing to obtain for an option already ruled out
-        for r in unknown:
-            for item in r.missing:
-                if item not in obtain:
-                    obtain.append(item)
+    roles = _roles(option.id)
+    judged = roles.judged
+    results = {cid: _criterion_result(rules.criteria[cid], row, memo) for cid in judged}
+    soft = roles.soft
+    excludes = roles.excludes
+    outcome = {cid: r.result for cid, r in results.items()}
+    # Which criteria decided the status, by role (the status itself is the status rule's).
     if status == "not_suitable":
-        deciding = excluded + hard_unmet
-        headline = "not suitable: " + "; ".join(_negated(r) for r in deciding)
+        deciding_ids = [c for c in option.excludes if outcome[c] == "met"]
+        deciding_ids += [
+            c for c in judged if c not in excludes and c not in soft and outcome[c] == "not_met"
+        ]
     elif status == "needs_data":
-        deciding = unknown
-        headline = "needs data: " + ", ".join(obtain or ["see unknown criteria"])
-        if after:
-            headline += " (then consider after " + " or ".join(after) + ")"
+        deciding_ids = [c for c in judged if outcome[c] == "unknown"]
     elif status == "consider_after":
-        deciding = soft_unmet
-        headline = "consider after " + " or ".join(after)
-        if obtain:
-            headline += "; also obtain: " + ", ".join(obtain)
+        deciding_ids = [c for c in judged if c in soft and outcome[c] == "not_met"]
     else:
-        deciding = [results[c] for c in decl.requires]
-        headline = "candidate for MDT discussion"
-    met = [r for c, r in results.items() if r.result == "met" and c not in decl.excludes]
-    not_met = [r for c, r in results.items() if r.result == "not_met" and c not in decl.excludes]
-    not_met += excluded
+        deciding_ids = [c for c in judged if c not in excludes and c not in roles.applies]
+    fixable = roles.fixable
+    after_ids: list[str] = []
+    for cid in judged:
+        if cid in soft and outcome[cid] == "not_met":
+            after_ids += [step for step in fixable[cid] if step not in after_ids]
+    obtain: dict[str, str] = {}  # label -> where it comes from
+    if status != "not_suitable":  # nothing to obtain for an option already ruled out
+        for cid in judged:
+            r = results[cid]
+            if r.result == "unknown":
+                for item_id, label in zip(r.missing_ids, r.missing, strict=True):
+                    obtain.setdefault(label, item_id)
+    excluded = [results[c] for c in judged if c in excludes and outcome[c] == "met"]
     result = OptionResult.model_construct(
         id=decl.id,
         name=decl.name,
         group=decl.group,
         status=status,
-        headline=headline,
         summary=decl.summary,
-        after=after,
-        deciding=deciding,
-        met=met,
-        not_met=not_met,
-        unknown=unknown,
+        after=[step_label(step) for step in after_ids],
+        deciding=[results[c] for c in deciding_ids],
+        met=[r for c, r in results.items() if r.result == "met" and c not in excludes],
+        not_met=[r for c, r in results.items() if r.result == "not_met" and c not in excludes]
+        + excluded,
+        unknown=[r for r in results.values() if r.result == "unknown"],
         considerations=[
-            _criterion_result(rules.criteria[c], row, memo) for c in decl.considerations
+            _criterion_result(rules.criteria[c], row, memo) for c in option.considerations
         ],
-        obtain=obtain,
+        obtain=list(obtain),
         specialist_centre=decl.specialist_centre,
-        applicable=all(results[c].result != "not_met" for c in decl.applies),
+        applicable=all(outcome[c] != "not_met" for c in roles.applies),
         sources=_refs(decl.sources),
+        deciding_ids=deciding_ids,
+        after_ids=after_ids,
+        obtain_ids=list(obtain.values()),
     )
     memo.options[option.id] = result
     return result
 
 
-def _negated(result: CriterionResult) -> str:
-    prefix = "" if result.result == "met" else "not met: "
-    return f"{prefix}{result.statement}"
+@dataclass(frozen=True)
+class _Roles:
+    """An option's criterion roles as the assessment reads them (from the :class:`Option`)."""
+
+    judged: tuple[str, ...]  # applies, requirements, exclusions: each once, in shown order
+    applies: frozenset[str]
+    soft: frozenset[str]
+    excludes: frozenset[str]
+    fixable: dict[str, list[str]]
+
+
+@cache
+def _roles(option_id: str) -> _Roles:
+    option = registry().options[option_id]
+    requirements = [*option.hard, *option.soft]
+    declared = {c: i for i, c in enumerate(option.decl.requires)}  # shown in declared order
+    requirements.sort(key=lambda c: declared.get(c, len(declared)))
+    return _Roles(
+        judged=tuple(dict.fromkeys([*option.applies, *requirements, *option.excludes])),
+        applies=frozenset(option.applies),
+        soft=frozenset(option.soft),
+        excludes=frozenset(option.excludes),
+        fixable=option.fixable(),
+    )
 
 
 def _score_results(row: Row) -> list[ScoreResult]:
@@ -271,6 +300,7 @@ def _score_results(row: Row) -> list[ScoreResult]:
                 notes=list(spec.notes),
                 unverified=list(spec.unverified),
                 sources=_refs(spec.sources),
+                decimals=spec.decimals,
             )
         )
     return out
@@ -285,33 +315,7 @@ def _plain(value: Any) -> Value:
 
 def _brief(case: Case, row: Row) -> CaseBrief:
     sites = vocabulary()["primary_sites"]
-    count = row.get("lesion_count")
-    largest = row.get("largest_lesion_cm")
-    lesion_text = (
-        "number of liver lesions unknown"
-        if count is None
-        else (f"{count} liver lesion{'s' if count != 1 else ''}")
-    )
-    if largest is not None:
-        lesion_text += f", largest {largest:g} cm"
-    bilobar = row.get("bilobar")
-    if bilobar is not None:
-        lesion_text += ", bilobar" if bilobar else ", one lobe"
-    ehd = row.get("extrahepatic_disease")
-    ehd_text = "unknown" if ehd is None else ("none known" if not ehd else "present")
-    if ehd and case.extrahepatic.sites:
-        ehd_text += (
-            " (" + ", ".join(s.site.replace("_", " ") for s in case.extrahepatic.sites) + ")"
-        )
     ecog = row.get("ecog_effective")
-    perf = (
-        "unknown"
-        if ecog is None
-        else f"ECOG {ecog}"
-        + (" (converted from Karnofsky)" if row.get("ecog_is_converted") else "")
-    )
-    cp = row.get("child_pugh__category")
-    liver = "Child-Pugh unknown" if cp is None else f"Child-Pugh {cp} ({row.get('child_pugh')})"
     return CaseBrief(
         case_id=case.case_id,
         as_of=case.as_of,
@@ -319,40 +323,55 @@ def _brief(case: Case, row: Row) -> CaseBrief:
         primary_site=case.primary.site,
         age_years=case.patient.age_years,
         sex=case.patient.sex,
-        lesions=lesion_text,
-        extrahepatic=ehd_text,
-        performance=perf,
-        liver_function=liver,
+        lesion_count=row.get("lesion_count"),
+        largest_lesion_cm=row.get("largest_lesion_cm"),
+        bilobar=row.get("bilobar"),
+        extrahepatic_disease=row.get("extrahepatic_disease"),
+        extrahepatic_sites=[s.site for s in case.extrahepatic.sites],
+        ecog=ecog,
+        ecog_converted=ecog is not None and bool(row.get("ecog_is_converted")),
+        child_pugh_class=row.get("child_pugh__category"),
+        child_pugh_points=row.get("child_pugh"),
     )
 
 
 def _direction(code: str, row: Row, memo: _Memo) -> DirectionResult:
     rules = registry()
     decl = next(d for d in guidance().directions if d.code == code)
-    reasons: list[str] = []
-    grouped = [o.id for g in decl.explain_groups for o in rules.group_options(g)]
-    explained = [*decl.explain, *grouped]
-    for ref in explained:
+    because: list[DirectionReason] = []
+    for ref in decl.explain:
         if ref in rules.criteria:
             r = _criterion_result(rules.criteria[ref], row, memo)
-            reasons.append(f"{r.statement}: {r.result.replace('_', ' ')}")
+            because.append(
+                DirectionReason.model_construct(
+                    kind="criterion", id=ref, result=r.result, criterion=r
+                )
+            )
         elif ref in rules.options:
             o = rules.options[ref]
             status = row.get(o.column)
             if status != "not_suitable":  # name what supports the direction, not what is shut
-                reasons.append(f"{o.decl.name}: {_option_result(o, row, memo).headline}")
+                _option_result(o, row, memo)
+                because.append(
+                    DirectionReason.model_construct(kind="option", id=ref, result=status)
+                )
     if decl.list_missing:
         rule = parse_rule(decl.rule, child_tables=CHILD_TABLES)
-        items = missing_inputs(rule, row)
+        items = dict((label, item_id) for item_id, label in missing_items(rule, row))
         for option in rules.options.values():
             if option.column in rule.columns() and row.get(option.column) == "needs_data":
-                items += [i for i in _option_result(option, row, memo).obtain if i not in items]
-        reasons += [f"missing: {item}" for item in items]
+                result = _option_result(option, row, memo)
+                for item_id, label in zip(result.obtain_ids, result.obtain, strict=True):
+                    items.setdefault(label, item_id)
+        because += [
+            DirectionReason.model_construct(kind="missing", id=item_id, item=label)
+            for label, item_id in items.items()
+        ]
     return DirectionResult(
         code=decl.code,
         label=decl.label,
         summary=decl.summary,
-        reasons=reasons,
+        because=because,
         sources=list(decl.sources),
     )
 

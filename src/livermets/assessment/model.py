@@ -2,6 +2,11 @@
 
 ``livermets assess --format json`` prints this model (output format ``ASSESSMENT_FORMAT``);
 ``docs/assessment-json.md`` documents it. Fields are only ever added within a format version.
+
+The record is structure, not prose: what decided each option (criterion ids), the steps that
+could open it and the data to obtain are carried by id, and the words made from them (an
+option's headline, a direction's reasons, numbers at each score's precision) are made by the
+faces, in one module (``livermets.faces.words``); the JSON face adds them when serialising.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from livermets.criteria.model import Status
 
-ASSESSMENT_FORMAT = "1.0"
+ASSESSMENT_FORMAT = "1.1"
 NOTICE = (
     "Decision support for the multidisciplinary team, not a prescription. Every option is "
     "something the team may consider; the team decides with the patient. Thresholds are "
@@ -48,6 +53,9 @@ class ScoreResult(_Out):
     notes: list[str] = Field(default_factory=list)
     unverified: list[str] = Field(default_factory=list)
     sources: list[SourceRef]
+    decimals: int | None = Field(
+        default=None, description="Declared precision of `value` when shown (None: as is)."
+    )
 
 
 CriterionOutcome = Literal["met", "not_met", "unknown"]
@@ -62,6 +70,12 @@ class CriterionResult(_Out):
     missing: list[str] = Field(default_factory=list)
     unverified: bool = False
     sources: list[str]
+    missing_ids: list[str] = Field(
+        default_factory=list,
+        description="Where each `missing` item comes from: a feature column, a child table "
+        "(`lesions`) or child column (`lesions.diameter_cm`), or this criterion's id when it "
+        "declares what to obtain.",
+    )
 
 
 class OptionResult(_Out):
@@ -69,10 +83,6 @@ class OptionResult(_Out):
     name: str
     group: str
     status: Status
-    headline: str = Field(
-        description="Status in words, e.g. 'consider after portal vein "
-        "embolisation' or 'needs data: albumin, INR'."
-    )
     summary: str
     after: list[str] = Field(default_factory=list, description="Steps that could make it open.")
     deciding: list[CriterionResult] = Field(
@@ -90,6 +100,17 @@ class OptionResult(_Out):
         "(e.g. this primary), so faces can collapse it.",
     )
     sources: list[SourceRef]
+    deciding_ids: list[str] = Field(
+        default_factory=list, description="Ids of the criteria in `deciding`."
+    )
+    after_ids: list[str] = Field(
+        default_factory=list, description="Pathway step ids behind `after`, in the same order."
+    )
+    obtain_ids: list[str] = Field(
+        default_factory=list,
+        description="Where each `obtain` item comes from, in the same order (see "
+        "`CriterionResult.missing_ids`).",
+    )
 
 
 class WorkupResult(_Out):
@@ -115,11 +136,29 @@ class PromptResult(_Out):
     sources: list[str]
 
 
+ReasonKind = Literal["criterion", "option", "missing"]
+
+
+class DirectionReason(_Out):
+    """One thing a direction is explained by, by id; the faces put it into words.
+
+    * ``criterion``: ``criterion`` holds its result;
+    * ``option``: an option (``id``) that supports the direction (its status in ``result``);
+    * ``missing``: data to obtain, ``item`` (its label) from ``id`` (as ``obtain_ids``).
+    """
+
+    kind: ReasonKind
+    id: str
+    result: str | None = None
+    criterion: CriterionResult | None = None
+    item: str | None = None
+
+
 class DirectionResult(_Out):
     code: str
     label: str
     summary: str
-    reasons: list[str]
+    because: list[DirectionReason] = Field(default_factory=list)
     sources: list[str]
 
 
@@ -135,10 +174,17 @@ class CaseBrief(_Out):
     primary_site: str
     age_years: float | None
     sex: str | None
-    lesions: str
-    extrahepatic: str
-    performance: str
-    liver_function: str
+    lesion_count: int | None = None
+    largest_lesion_cm: float | None = None
+    bilobar: bool | None = None
+    extrahepatic_disease: bool | None = None
+    extrahepatic_sites: list[str] = Field(
+        default_factory=list, description="Extrahepatic sites recorded (vocabulary ids)."
+    )
+    ecog: int | None = Field(default=None, description="ECOG as recorded, or from Karnofsky.")
+    ecog_converted: bool = Field(default=False, description="ECOG converted from Karnofsky.")
+    child_pugh_class: str | None = None
+    child_pugh_points: int | None = None
 
 
 class Assessment(_Out):

@@ -12,8 +12,10 @@ comes before the choices.
 Every sentence comes from ``knowledge/patient_letter.yaml`` (keyed by option, work-up item,
 primary site and direction code); no text from the case file is shown, so nothing a user typed
 can become markup. Medical words are explained where they are first used in the letter, with
-:func:`livermets.patient.glossary.explain_terms`. Pure: the same case and assessment always give
-the same letter; the only files read are the package's own knowledge and template.
+:func:`livermets.patient.glossary.explain_terms`. Pure: it renders from the assessment alone
+(the date and primary site come from its case brief), and the same assessment always gives the
+same letter; the only files read are the package's own knowledge and template. The plain texts
+about each option are read through one function, :func:`option_text`.
 
 Formats: ``text`` (wrapped for a terminal), ``markdown``, ``html`` (one standalone page with
 print styles, autoescaped, no scripts) and ``json`` (the same sections as data, for other faces).
@@ -32,7 +34,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field
 
 from livermets.assessment.model import Assessment, OptionResult, WorkupResult
-from livermets.case.model import Case
 from livermets.knowledge import load_yaml
 from livermets.patient.glossary import Glossary, TermUse, explain_terms, load_glossary
 from livermets.patient.symptoms import load_catalog
@@ -220,6 +221,23 @@ def load_texts() -> LetterTexts:
     return LetterTexts.model_validate(raw)
 
 
+def option_text(option: OptionResult, texts: LetterTexts | None = None) -> OptionText:
+    """The plain words about one option (what it involves, its aim, recovery...): the one
+    place the letter reads per-option patient texts, with a general fallback."""
+    t = texts or load_texts()
+    known = t.options.get(option.id)
+    if known is not None:
+        return known
+    fallback = t.option_fallback
+    return OptionText(
+        name=option.name,
+        short=option.name.lower(),
+        involves=fallback.involves,
+        aim=fallback.aim,
+        recovery=fallback.recovery,
+    )
+
+
 @cache
 def _plain_primary_names() -> dict[str, str]:
     raw = load_yaml("vocabulary.yaml")["primary_sites"]
@@ -345,17 +363,15 @@ def _unique(items: Iterable[str]) -> list[str]:
     return out
 
 
-def _date_words(case: Case) -> str | None:
-    if case.as_of is None:
+def _date_words(assessment: Assessment) -> str | None:
+    as_of = assessment.case.as_of
+    if as_of is None:
         return None
-    return f"{case.as_of.day} {MONTHS[case.as_of.month - 1]} {case.as_of.year}"
+    return f"{as_of.day} {MONTHS[as_of.month - 1]} {as_of.year}"
 
 
 class _Builder:
-    def __init__(
-        self, case: Case, assessment: Assessment, texts: LetterTexts, country: str | None
-    ) -> None:
-        self.case = case
+    def __init__(self, assessment: Assessment, texts: LetterTexts, country: str | None) -> None:
         self.a = assessment
         self.t = texts
         self.country = country
@@ -371,17 +387,7 @@ class _Builder:
         return Items(tuple(self.explain(" ".join(i.split())) for i in items), lead)
 
     def option_text(self, option: OptionResult) -> OptionText:
-        known = self.t.options.get(option.id)
-        if known is not None:
-            return known
-        fallback = self.t.option_fallback
-        return OptionText(
-            name=option.name,
-            short=option.name.lower(),
-            involves=fallback.involves,
-            aim=fallback.aim,
-            recovery=fallback.recovery,
-        )
+        return option_text(option, self.t)
 
     def group_of(self, option: OptionResult) -> tuple[int, str, str]:
         """(order, heading, "some ..." words) of the plain group an option is shown in."""
@@ -394,7 +400,7 @@ class _Builder:
         return len(choices.groups), other.heading, other.some
 
     def after_words(self, option: OptionResult) -> str:
-        steps = [self.t.after.get(step, self.t.after_unknown) for step in option.after]
+        steps = [self.t.after.get(step, self.t.after_unknown) for step in option.after_ids]
         return _and(_unique(steps), "or") or self.t.after_unknown
 
     def direction(self) -> str:
@@ -418,7 +424,7 @@ class _Builder:
 
     def cancer(self) -> Section:
         texts = self.t.cancer
-        site = self.case.primary.site
+        site = self.a.case.primary_site
         blocks: list[Block] = []
         if site == "unknown_primary":
             blocks += [self.paragraph(texts.unknown), self.paragraph(texts.unknown_differs)]
@@ -572,7 +578,7 @@ class _Builder:
         return Section("closing", texts.heading, tuple(self.paragraph(p) for p in texts.paragraphs))
 
     def letter(self) -> Letter:
-        date = _date_words(self.case)
+        date = _date_words(self.a)
         # When nothing but help with symptoms or a study is open now, the support comes first.
         # Sections are built in reading order, so each word is explained where it is first read.
         middle = (
@@ -603,12 +609,12 @@ class _Builder:
         )
 
 
-def build_letter(case: Case, assessment: Assessment, *, country: str | None = None) -> Letter:
+def build_letter(assessment: Assessment, *, country: str | None = None) -> Letter:
     """The letter as data (sections and blocks), every medical word explained at first use.
 
     ``country`` (a code such as ``GB``) picks the emergency number, as in the symptom checker;
     without it the letter gives the general "112 or your local emergency number" wording."""
-    return _Builder(case, assessment, load_texts(), country).letter()
+    return _Builder(assessment, load_texts(), country).letter()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -617,12 +623,12 @@ def build_letter(case: Case, assessment: Assessment, *, country: str | None = No
 
 
 def render_patient_letter(
-    case: Case, assessment: Assessment, fmt: str = "text", *, country: str | None = None
+    assessment: Assessment, fmt: str = "text", *, country: str | None = None
 ) -> str:
     """The personal summary for the patient, as ``text``, ``markdown``, ``html`` or ``json``."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown letter format {fmt!r}; use one of {', '.join(FORMATS)}")
-    letter = build_letter(case, assessment, country=country)
+    letter = build_letter(assessment, country=country)
     if fmt == "markdown":
         return render_markdown(letter)
     if fmt == "html":

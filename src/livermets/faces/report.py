@@ -1,10 +1,11 @@
 """The one-page MDT summary, as HTML (to print or show) and Markdown (to file).
 
 A face: it lays out what the :class:`~livermets.assessment.model.Assessment` says and adds no
-clinical logic. The only things made here are wording over the record: status words, the
-numbering of sources, and the suggested questions for the meeting (one per open option,
-missing item or unverified deciding criterion). Pure: no I/O beyond reading the package's own
-templates, no clock; the same assessment always gives the same text.
+clinical logic. Status words, headlines, direction reasons and numbers come from
+:mod:`livermets.faces.words`; made here are only the layout over them: the numbering of
+sources, the grouping of lines, and the suggested questions for the meeting (one per open
+option, missing item or unverified deciding criterion). Pure: no I/O beyond reading the
+package's own templates, no clock; the same assessment always gives the same text.
 
 The screen view and the Markdown keep everything. The printed page (the HTML's print CSS)
 keeps to one A4 page by leaving the details to the screen: the direction with its reasons,
@@ -40,20 +41,15 @@ from livermets.assessment.model import (
     ScoreResult,
     SourceRef,
 )
+from livermets.faces import words
+from livermets.faces.words import OUTCOME_WORD, STATUS_WORD
 
 ReportKind = Literal["html", "markdown"]
 KINDS: tuple[ReportKind, ...] = ("html", "markdown")
 
-STATUS_WORD = {
-    "candidate": "CANDIDATE",
-    "consider_after": "CONSIDER AFTER",
-    "needs_data": "NEEDS DATA",
-    "not_suitable": "NOT SUITABLE",
-}
 STATUS_MARK = {"candidate": "✓", "consider_after": "→", "needs_data": "?", "not_suitable": "✗"}
 PROMPT_WORD = {"urgent": "URGENT", "action": "ACTION", "info": "NOTE"}
 OUTCOME_MARK = {"met": "✓", "not_met": "✗", "unknown": "?"}
-OUTCOME_WORD = {"met": "met", "not_met": "not met", "unknown": "unknown"}
 
 # On paper: the most useful suggested questions (see ``_RANK``), at most this many and this
 # many characters in all (the first always prints), and for each missing item the first few
@@ -115,6 +111,7 @@ class ClosedGroup:
 
     names: list[str]
     deciding: list[Criterion]
+    prefixes: list[str]  # before each deciding criterion: "", "not met: " or "unknown: "
     headline: str
     applicable: bool  # False: not used for this kind of case (printed as names only)
 
@@ -205,6 +202,7 @@ class ReportView:
     resectability: list[OptionView]
     options: list[OptionView]
     closed: list[ClosedGroup]  # applicable groups first, then those not used for this case
+    closed_word: str  # the status word of the closed options
     closed_count: int
     unused: list[str]  # names of the not-suitable options not used for this kind of case
     scores: list[ScoreView]
@@ -274,19 +272,6 @@ def _all_refs(assessment: Assessment) -> list[SourceRef]:
     return refs
 
 
-def _number(value: Any) -> str:
-    """A value for display; floats to at most two decimals (three significant digits below 1)."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        if value == 0 or abs(value) >= 1:
-            text = f"{value:.2f}".rstrip("0").rstrip(".")
-        else:
-            text = f"{value:.3g}"
-        return "0" if text == "-0" else text
-    return "" if value is None else str(value)
-
-
 def _criterion(result: CriterionResult, cites: _Citations) -> Criterion:
     return Criterion(
         statement=result.statement,
@@ -319,11 +304,10 @@ def _paper_headline(option: OptionResult, checklist: AbstractSet[str]) -> str:
     if (
         len(option.obtain) < 2
         or len(listed) <= PRINT_OBTAIN_CHARS
-        or option.headline.count(listed) != 1
         or not set(option.obtain) <= checklist
     ):
-        return option.headline
-    return option.headline.replace(listed, f"{len(option.obtain)} items, see missing data")
+        return words.headline(option)
+    return words.headline(option, obtain=f"{len(option.obtain)} items, see missing data")
 
 
 def _option(
@@ -336,10 +320,10 @@ def _option(
         status=option.status,
         word=STATUS_WORD[option.status],
         mark=STATUS_MARK[option.status],
-        headline=option.headline,
+        headline=words.headline(option),
         paper_headline=_paper_headline(option, checklist),
         detail=(
-            _join(option.after, "or")
+            words.join(option.after, "or")
             if option.status == "consider_after"
             else ", ".join(option.obtain)
             if option.status == "needs_data"
@@ -370,7 +354,9 @@ def _closed_groups(options: list[OptionResult], cites: _Citations) -> list[Close
     groups: dict[tuple[bool, tuple[tuple[str, str], ...]], tuple[list[str], OptionResult]] = {}
     ordered = [o for o in options if o.applicable] + [o for o in options if not o.applicable]
     for option in ordered:
-        reasons = tuple((c.id, c.result) for c in option.deciding) or (("", option.headline),)
+        reasons = tuple((c.id, c.result) for c in option.deciding) or (
+            ("", words.headline(option)),
+        )
         key = (option.applicable, reasons)
         if key in groups:
             groups[key][0].append(option.name)
@@ -380,7 +366,8 @@ def _closed_groups(options: list[OptionResult], cites: _Citations) -> list[Close
         ClosedGroup(
             names=names,
             deciding=[_criterion(c, cites) for c in first.deciding],
-            headline=first.headline,
+            prefixes=[words.outcome_prefix(c.result) for c in first.deciding],
+            headline=words.headline(first),
             applicable=first.applicable,
         )
         for names, first in groups.values()
@@ -401,36 +388,30 @@ def _run_in(reasons: list[str]) -> str:
     return "; ".join(parts)
 
 
-def _direction(direction: DirectionResult, cites: _Citations) -> DirectionView:
+def _direction(
+    direction: DirectionResult, assessment: Assessment, cites: _Citations
+) -> DirectionView:
+    reasons = words.direction_reasons(direction, assessment)
     return DirectionView(
         label=direction.label,
         summary=direction.summary,
-        reasons=list(direction.reasons),
-        paper_reasons=_run_in(direction.reasons),
+        reasons=reasons,
+        paper_reasons=_run_in(reasons),
         refs=cites.cite(direction.sources),
     )
 
 
 def _score(score: ScoreResult, cites: _Citations) -> ScoreView:
-    value = _number(score.value) if score.computed else ""
-    if value and score.unit not in {"", "points", "score"}:
-        value = f"{value} {score.unit}"
     return ScoreView(
         name=score.name,
         version=score.version,
         computed=score.computed,
-        value=value,
+        value=words.score_value(score),
         category=score.category or "",
         missing=list(score.missing),
         unverified=list(score.unverified),
         refs=cites.cite(score.sources),
     )
-
-
-def _join(items: list[str], word: str = "and") -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 # How useful each kind of question is when the printed page has room for only a few: the
@@ -443,7 +424,7 @@ def _ranked_questions(assessment: Assessment) -> list[tuple[str, str]]:
     """(kind, question) in page order; see :func:`suggested_questions`."""
     questions: list[tuple[str, str]] = []
     if assessment.direction is not None and assessment.alternatives:
-        others = _join([a.label for a in assessment.alternatives], "or")
+        others = words.join([a.label for a in assessment.alternatives], "or")
         questions.append(
             (
                 "direction",
@@ -457,7 +438,10 @@ def _ranked_questions(assessment: Assessment) -> list[tuple[str, str]]:
             after.setdefault(tuple(option.after), []).append(option.name)
     for steps, names in after.items():
         questions.append(
-            ("after", f"Is {_join(names, 'or')} achievable after {_join(list(steps), 'or')}?")
+            (
+                "after",
+                f"Is {words.join(names, 'or')} achievable after {words.join(list(steps), 'or')}?",
+            )
         )
     needs: dict[tuple[str, ...], list[str]] = {}
     for option in assessment.options:
@@ -465,7 +449,10 @@ def _ranked_questions(assessment: Assessment) -> list[tuple[str, str]]:
             needs.setdefault(tuple(option.obtain), []).append(option.name)
     for obtain, names in needs.items():
         questions.append(
-            ("needs", f"Can we obtain {_join(list(obtain))} before deciding on {_join(names)}?")
+            (
+                "needs",
+                f"Can we obtain {words.join(list(obtain))} before deciding on {words.join(names)}?",
+            )
         )
     specialist = [
         o.name
@@ -474,7 +461,10 @@ def _ranked_questions(assessment: Assessment) -> list[tuple[str, str]]:
     ]
     if specialist:
         questions.append(
-            ("specialist", f"Should a specialist centre review the case for {_join(specialist)}?")
+            (
+                "specialist",
+                f"Should a specialist centre review the case for {words.join(specialist)}?",
+            )
         )
     unverified: dict[str, tuple[str, list[str]]] = {}
     for option in assessment.options:
@@ -489,7 +479,7 @@ def _ranked_questions(assessment: Assessment) -> list[tuple[str, str]]:
             (
                 "unverified",
                 f"Does the team accept the unverified threshold for “{statement}” "
-                f"({_join(names)})?",
+                f"({words.join(names)})?",
             )
         )
     elif unverified:
@@ -554,17 +544,17 @@ def _brief(assessment: Assessment) -> list[tuple[str, str]]:
     patient = ", ".join(
         part
         for part in (
-            f"{_number(c.age_years)} years" if c.age_years is not None else "",
+            f"{words.number(c.age_years)} years" if c.age_years is not None else "",
             c.sex or "",
         )
         if part
     )
     return [
         ("Patient", patient or "age and sex not recorded"),
-        ("Liver", c.lesions),
-        ("Extrahepatic disease", c.extrahepatic),
-        ("Performance", c.performance),
-        ("Liver function", c.liver_function),
+        ("Liver", words.brief_lesions(c)),
+        ("Extrahepatic disease", words.brief_extrahepatic(c)),
+        ("Performance", words.brief_performance(c)),
+        ("Liver function", words.brief_liver_function(c)),
     ]
 
 
@@ -592,7 +582,7 @@ def _missing_groups(assessment: Assessment) -> list[MissingGroup]:
 def _first_few(names: list[str], limit: int) -> str:
     """``names`` joined with "and", or the first ``limit`` of them and "N more"."""
     if len(names) <= limit + 1:
-        return _join(names)
+        return words.join(names)
     return f"{', '.join(names[:limit])} and {len(names) - limit} more"
 
 
@@ -616,9 +606,11 @@ def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> Repor
     case = assessment.case
     date = _date(assessment, as_of)
     direction = (
-        _direction(assessment.direction, cites) if assessment.direction is not None else None
+        _direction(assessment.direction, assessment, cites)
+        if assessment.direction is not None
+        else None
     )
-    alternatives = [_direction(a, cites) for a in assessment.alternatives]
+    alternatives = [_direction(a, assessment, cites) for a in assessment.alternatives]
     prompts = [
         PromptView(
             level=p.level, word=PROMPT_WORD[p.level], text=p.text, refs=cites.cite(p.sources)
@@ -685,6 +677,7 @@ def build_view(assessment: Assessment, *, as_of: dt.date | None = None) -> Repor
         resectability=resectability,
         options=options,
         closed=closed,
+        closed_word=STATUS_WORD["not_suitable"],
         closed_count=len(closed_options),
         unused=[o.name for o in closed_options if not o.applicable],
         scores=scores,
@@ -759,7 +752,7 @@ def _environment(kind: ReportKind) -> Environment:
             finalize=_markdown_finalize,
         )
     env.filters["refs"] = _refs_filter
-    env.filters["join_and"] = _join
+    env.filters["join_and"] = words.join
     return env
 
 

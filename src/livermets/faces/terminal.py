@@ -8,6 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from livermets.assessment.model import Assessment, OptionResult, ScoreResult
+from livermets.faces import words
+from livermets.faces.words import STATUS_WORD
 
 STATUS_STYLE = {
     "candidate": "bold green",
@@ -15,29 +17,10 @@ STATUS_STYLE = {
     "needs_data": "bold yellow",
     "not_suitable": "dim",
 }
-STATUS_WORD = {
-    "candidate": "CANDIDATE",
-    "consider_after": "CONSIDER AFTER",
-    "needs_data": "NEEDS DATA",
-    "not_suitable": "NOT SUITABLE",
-}
-
-
-def display_number(value: float) -> str:
-    """A measured value at a precision a clinician reads (full precision is in the JSON)."""
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
 
 
 def _score_value(score: ScoreResult) -> str:
-    if not score.computed:
-        return "cannot compute"
-    value = score.value
-    text = display_number(value) if isinstance(value, float) else str(value)
-    return f"{text} {score.unit}".strip() if score.unit not in {"points", ""} else text
+    return words.score_value(score) if score.computed else "cannot compute"
 
 
 def _scores_table(assessment: Assessment) -> Table:
@@ -75,7 +58,7 @@ def _option_block(option: OptionResult) -> Text:
     text.append(option.name, style="bold")
     if option.specialist_centre:
         text.append("  [specialist centre]", style="italic")
-    text.append(f"\n{'':15}{option.headline}")
+    text.append(f"\n{'':15}{words.headline(option)}")
     judged = len(option.met) + len(option.not_met) + len(option.unknown)
     if option.status in {"candidate", "consider_after"} and judged:
         text.append(f"\n{'':15}criteria met: {len(option.met)} of {judged}", style="green")
@@ -95,12 +78,12 @@ def render_terminal(assessment: Assessment, console: Console, *, show_all: bool 
     header = Text()
     header.append(f"{c.case_id}: {c.primary}", style="bold")
     details = [
-        f"{c.age_years:g} y" if c.age_years is not None else None,
+        f"{words.number(c.age_years)} y" if c.age_years is not None else None,
         c.sex,
-        c.lesions,
-        f"extrahepatic disease {c.extrahepatic}",
-        c.performance,
-        c.liver_function,
+        words.brief_lesions(c),
+        f"extrahepatic disease {words.brief_extrahepatic(c)}",
+        words.brief_performance(c),
+        words.brief_liver_function(c),
     ]
     header.append("\n" + "; ".join(d for d in details if d))
     console.print(Panel(header, subtitle=assessment.notice, subtitle_align="left"))
@@ -111,7 +94,7 @@ def render_terminal(assessment: Assessment, console: Console, *, show_all: bool 
         lead.append("Proposed direction: ", style="bold")
         lead.append(d.label, style="bold magenta")
         lead.append(f"\n{d.summary}")
-        for reason in d.reasons:
+        for reason in words.direction_reasons(d, assessment):
             lead.append(f"\n  - {reason}")
         if assessment.alternatives:
             lead.append("\nAlternatives: " + "; ".join(a.label for a in assessment.alternatives))

@@ -667,7 +667,12 @@ def _and_list(items: list[str]) -> str:
 
 def render_text(result: TriageResult) -> str:
     """The result as plain text, urgency first. Used by the CLI and by readability tests."""
-    out = [result.headline.upper(), "", result.action, "", "Why:"]
+    return f"{result.headline.upper()}\n{render_body(result)}"
+
+
+def render_body(result: TriageResult) -> str:
+    """The plain text under the headline (the CLI prints the headline in its own style)."""
+    out = ["", result.action, "", "Why:"]
     out += [f"- {r.text}" for r in result.reasons]
     if result.other_reasons:
         out += ["", "Also noted:"]

@@ -27,6 +27,7 @@ def _spec(
     unverified: tuple[str, ...] = (),
     applies_to: tuple[str, ...] = (),
     relevant: Expr | None = None,
+    decimals: int | None = None,
 ) -> ScoreSpec:
     return ScoreSpec(
         id=id,
@@ -42,6 +43,7 @@ def _spec(
         unverified=unverified,
         applies_to=applies_to,
         relevant=relevant,
+        decimals=decimals,
     )
 
 
@@ -96,6 +98,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             "cholestatic bilirubin cut-offs 4 and 10 mg/dL",
             "encephalopathy 'suppressed with medication' / 'refractory' wording",
         ),
+        decimals=0,
     ),
     _spec(
         "albi",
@@ -110,6 +113,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             "-0.0852 is shown as a detail.",
         ),
         unverified=("albumin coefficient -0.085 vs -0.0852 (primary text not checked)",),
+        decimals=2,
     ),
     _spec(
         "meld",
@@ -122,6 +126,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         "points",
         ("malinchoc-2000", "kamath-2001-meld", "wiesner-2003-meld", "ref-calculators"),
         notes=(_MELD_NOTE,),
+        decimals=0,
     ),
     _spec(
         "meld_na",
@@ -141,6 +146,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             _MELD_NOTE,
             "Not the Kim 2008 (Na 140) or Biggins 2006 (Na 135) variants.",
         ),
+        decimals=0,
     ),
     _spec(
         "meld_3_0",
@@ -174,6 +180,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             "detail. Under 12 years PELD applies (unknown here).",
         ),
         unverified=("OPTN cap of 40 for MELD 3.0",),
+        decimals=0,
     ),
     _spec(
         "fib4",
@@ -190,6 +197,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             "NAFLD cut-offs are 1.30/2.67; at age 65 or more a low cut-off of 2.0 is proposed.",
         ),
         unverified=("age >= 65 low cut-off 2.0 (not applied)",),
+        decimals=2,
     ),
     _spec(
         "apri",
@@ -201,6 +209,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         ("wai-2003-apri", "ref-calculators"),
         notes=("Unreliable within about 4 weeks of chemotherapy.",),
         unverified=("cut-offs 0.5/1.5 (significant fibrosis) and 1.0/2.0 (cirrhosis)",),
+        decimals=2,
     ),
     _spec(
         "fong_crs",
@@ -223,6 +232,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         ),
         unverified=("5-year survival by score quoted from memory in the reference",),
         applies_to=("colorectal",),
+        decimals=0,
     ),
     _spec(
         "tumour_burden_score",
@@ -236,6 +246,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             "Diameter in cm. HCC papers use other cut-offs; these zones are for colorectal liver "
             "metastases.",
         ),
+        decimals=2,
     ),
     _spec(
         "game_score",
@@ -263,6 +274,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             "KRAS only (later papers use RAS).",
         ),
         applies_to=("colorectal",),
+        decimals=0,
     ),
     _spec(
         "bsa",
@@ -272,6 +284,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         ("height_cm", "weight_kg"),
         "m²",
         ("mosteller-1987", "dubois-1916", "ref-calculators"),
+        decimals=2,
     ),
     _spec(
         "total_liver_volume",
@@ -282,6 +295,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         "mL",
         ("vauthey-2002-tlv", "mosteller-1987", "ref-calculators"),
         unverified=("which BSA formula the Vauthey derivation used",),
+        decimals=0,
     ),
     _spec(
         "sflr",
@@ -319,6 +333,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             "Exactly at the threshold counts as adequate.",
         ),
         unverified=("40 % threshold in cirrhosis/fibrosis (40-50 % depending on ICG)",),
+        decimals=1,
     ),
     _spec(
         "pve_hypertrophy",
@@ -337,6 +352,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         unverified=("degree of hypertrophy <= 5 percentage points (Ribero 2007)",),
         # only once a portal vein embolisation has been done (or dated)
         relevant=coalesce(_c("pve_done"), _c("pve_day").is_not_null()),
+        decimals=2,
     ),
     _spec(
         "ecog_from_karnofsky",
@@ -349,6 +365,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         notes=("Approximate: no official mapping; tables disagree on KPS 70 and 80.",),
         unverified=("ECOG-Karnofsky equivalence table",),
         relevant=_c("ecog").is_null(),  # ECOG as recorded wins; convert only without it
+        decimals=0,
     ),
     _spec(
         "karnofsky_from_ecog",
@@ -361,6 +378,7 @@ SCORES: tuple[ScoreSpec, ...] = (
         notes=("Approximate: no official mapping; the value is the lower end of the range.",),
         unverified=("ECOG-Karnofsky equivalence table",),
         relevant=_c("karnofsky").is_null(),
+        decimals=0,
     ),
     _spec(
         "cea_doubling_time",
@@ -375,6 +393,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             "Meaningful only with at least 2 (better 3) values above the ULN from one assay; "
             "a falling series is reported as halving time.",
         ),
+        decimals=0,
     ),
     _spec(
         "ca19_9_doubling_time",
@@ -389,6 +408,7 @@ SCORES: tuple[ScoreSpec, ...] = (
             "Meaningful only with at least 2 (better 3) values above the ULN from one assay; "
             "CA 19-9 rises with cholestasis and is absent in Lewis-negative people.",
         ),
+        decimals=0,
     ),
 )
 

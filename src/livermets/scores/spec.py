@@ -31,6 +31,8 @@ class ScoreSpec:
     * ``relevant``: when it is false the score is not shown and asks for no data (e.g. the
       PVE growth rate before any PVE, Karnofsky conversion when ECOG was recorded); ``None``
       means always relevant. Unknown counts as relevant.
+    * ``decimals``: the precision the value is shown at (every face formats it through
+      ``livermets.faces.words``; the JSON keeps the raw value). ``None``: shown as it is.
     """
 
     id: str
@@ -46,6 +48,7 @@ class ScoreSpec:
     unverified: tuple[str, ...] = ()
     applies_to: tuple[str, ...] = ()
     relevant: Expr | None = None
+    decimals: int | None = None
 
     def columns(self) -> dict[str, Expr]:
         """Every output column of this score, name to expression."""

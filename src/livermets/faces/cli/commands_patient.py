@@ -24,6 +24,8 @@ from livermets.patient.symptoms import (
     parse_answers,
     parse_temperature_c,
     render_text,
+    render_body,
+    triage,
 )
 
 BACK = object()
@@ -52,7 +54,7 @@ def _show_result(result: TriageResult, fmt: OutputFormat) -> None:
         return
     console = Console(highlight=False, soft_wrap=True)
     console.print(result.headline.upper(), style=LEVEL_STYLE[result.level])
-    console.print(render_text(result).split("\n", 1)[1], markup=False)
+    console.print(render_body(result), markup=False)
 
 
 # ------------------------------------------------------------------------------------------------
