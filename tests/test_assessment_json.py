@@ -22,10 +22,10 @@ from livermets.assessment.model import (
     OptionResult,
     ScoreResult,
 )
-from livermets.importers.case_text import parse_case
 from livermets.criteria.registry import registry, step_label
 from livermets.faces import words
 from livermets.faces.assessment_json import assessment_data
+from livermets.importers.case_text import parse_case
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "assessment-json.md"

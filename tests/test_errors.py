@@ -334,7 +334,7 @@ def test_api_end_to_end_on_an_example_renders_every_face() -> None:
     resection = next(o for o in assessment.options if o.id == "resection")
     assert resection.status == "candidate"  # two right-lobe lesions, fit, adequate remnant
     rendered = {
-        (face, fmt): api.render(assessment, face, format=fmt, case=case)
+        (face, fmt): api.render(assessment, face, format=fmt)
         for face, formats in api.FACES.items()
         for fmt in formats
     }

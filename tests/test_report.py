@@ -69,9 +69,9 @@ from livermets.faces.report import (
     render_report,
     suggested_questions,
 )
-from livermets.importers.case_text import case_from_data, parse_case
 from livermets.faces.terminal import render_terminal
 from livermets.faces.words import direction_reasons, headline, score_value
+from livermets.importers.case_text import case_from_data, parse_case
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"

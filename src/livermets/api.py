@@ -141,7 +141,6 @@ def render(
     face: Face = "terminal",
     *,
     format: str | None = None,
-    case: Case | None = None,
     country: str | None = None,
     show_all: bool = False,
     width: int | None = None,
@@ -154,7 +153,7 @@ def render(
     - ``json`` / ``json``: the assessment JSON (format documented in docs/assessment-json.md);
     - ``report`` / ``html`` or ``markdown``: the one-page MDT summary;
     - ``letter`` / ``text``, ``markdown``, ``html`` or ``json``: the plain-English letter for
-      the patient (today it also needs the ``case``; ``country`` picks the emergency number).
+      the patient (``country`` picks the emergency number).
 
     An unknown face or format is a ``ValueError`` (a programming error, not user input)."""
     formats = FACES.get(face)
@@ -165,7 +164,9 @@ def render(
         raise ValueError(f"the {face} face renders {', '.join(formats)}, not {fmt!r}")
     # The one place where the core's API calls the faces' renderers.
     if face == "json":
-        return assessment.model_dump_json(indent=2)
+        from livermets.faces.assessment_json import render_assessment_json
+
+        return render_assessment_json(assessment)
     if face == "terminal":
         from rich.console import Console
 
@@ -187,6 +188,4 @@ def render(
         return render_report(assessment, fmt, as_of=assessment.case.as_of)
     from livermets.faces.patient_letter import render_patient_letter
 
-    if case is None:
-        raise TypeError("render(..., 'letter') needs the case: render(a, 'letter', case=case)")
-    return render_patient_letter(case, assessment, fmt, country=country)
+    return render_patient_letter(assessment, fmt, country=country)

@@ -96,7 +96,7 @@ def assess(
             write_output(report, render(assessment, "report", format=kind))
         if audience is Audience.patient:
             letter = render(
-                assessment, "letter", format=output_format.value, case=case, country=country
+                assessment, "letter", format=output_format.value, country=country
             )
             typer.echo(letter)
             return

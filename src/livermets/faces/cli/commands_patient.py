@@ -23,9 +23,7 @@ from livermets.patient.symptoms import (
     load_catalog,
     parse_answers,
     parse_temperature_c,
-    render_text,
     render_body,
-    triage,
 )
 
 BACK = object()
