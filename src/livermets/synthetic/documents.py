@@ -264,7 +264,9 @@ _NEXT_SEGMENT = {1: 8, 2: 3, 3: 4, 4: 8, 5: 6, 6: 7, 7: 8, 8: 4}
 _RIGHT = {s: w for s, w in _SEGMENT_WEIGHTS.items() if s in RIGHT_LIVER_SEGMENTS}
 _LEFT = {s: w for s, w in _SEGMENT_WEIGHTS.items() if s in LEFT_LIVER_SEGMENTS}
 _SEGMENT_BIT = {s: 1 << (s - 1) for s in _SEGMENT_WEIGHTS}  # a lesion's segments as bits
-_DAY_2023 = (dt.date(2023, 1, 1) - dt.date(1970, 1, 1)).days  # polars' day numbers
+_DAY_2023: int = pl.Series([dt.date(2023, 1, 1)]).cast(pl.Int32).item()  # polars' day number
+# a single lesion of bilobar disease also spans the most frequent left-liver segment
+_BRIDGE_SEGMENT = max(_LEFT, key=_LEFT.__getitem__)
 
 
 @dataclass(frozen=True)
@@ -841,7 +843,9 @@ def _lesions(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
         _bit(s1)
         | pl.when((d > 5) & r.chance("span1", 0.6)).then(_bit(s2)).otherwise(zero)
         | pl.when((d > 8) & r.chance("span2", 0.6)).then(_bit(s3)).otherwise(zero)
-        | pl.when((lobe == "B") & (pl.col("_n_items") == 1)).then(_bit(pl.lit(4))).otherwise(zero)
+        | pl.when((lobe == "B") & (pl.col("_n_items") == 1))
+        .then(_bit(pl.lit(_BRIDGE_SEGMENT)))
+        .otherwise(zero)
     )
     involving = 0.04 + pl.when(d > 5).then(0.16).otherwise(0.0)
     u_vessel = r.u("vessel")
@@ -849,7 +853,8 @@ def _lesions(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
         (u_vessel >= involving).cast(pl.UInt32) + (u_vessel >= involving + 0.22).cast(pl.UInt32)
     )
     dome = ((s1 == 7) | (s1 == 8)).cast(pl.Float64) * 0.25 + 0.06
-    unit = either(pl.col("_mm"), "mm", "cm").cast(pl.String)
+    cm, mm = (u.name for u in _DIAMETER_UNITS)
+    unit = either(pl.col("_mm"), mm, cm).cast(pl.String)  # one unit for all lesions of a case
     ducts = weights_for(
         Lesion, "bile_duct_relation", {"clear": 0.85, "near": 0.1, "involving": 0.05}
     )
@@ -977,17 +982,15 @@ def _extrahepatic(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
 
 
 def _investigations(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
-    site = pl.col("primary.site")
-    special = {
-        "ssr_imaging": pl.when(site == "neuroendocrine").then(0.7).otherwise(0.0),
-        "colonoscopy": pl.when(site == "colorectal").then(0.6).otherwise(0.03),
-        "mammogram": pl.when(site == "breast").then(0.7).otherwise(0.0),
-        "endoscopy": pl.when(site.is_in(["stomach", "oesophagus"])).then(0.8).otherwise(0.03),
-        "brain_imaging": pl.when(site.is_in(["lung_nsclc", "lung_sclc", "melanoma_cutaneous"]))
-        .then(0.5)
-        .otherwise(0.03),
+    special = {  # investigations that depend on the primary
+        "ssr_imaging": _by({"neuroendocrine": 0.7}, 0.0),
+        "colonoscopy": _by({"colorectal": 0.6}, 0.03),
+        "mammogram": _by({"breast": 0.7}, 0.0),
+        "endoscopy": _by({"stomach": 0.8, "oesophagus": 0.8}, 0.03),
+        "brain_imaging": _by(
+            {"lung_nsclc": 0.5, "lung_sclc": 0.5, "melanoma_cutaneous": 0.5}, 0.03
+        ),
     }
-    weights_for(Primary, "site", dict.fromkeys(_SPECIAL_SITES, 1.0))
     probabilities: dict[str, pl.Expr] = {
         name: special.get(name, pl.lit(p))
         for name, p in weights_for(Investigation, "type", _INVESTIGATIONS).items()
@@ -1000,18 +1003,6 @@ def _investigations(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
         return [_day(when).alias("date")]
 
     return _flags(cases, seed, "investigation", "type", probabilities, day)
-
-
-_SPECIAL_SITES = (
-    "neuroendocrine",
-    "colorectal",
-    "breast",
-    "stomach",
-    "oesophagus",
-    "lung_nsclc",
-    "lung_sclc",
-    "melanoma_cutaneous",
-)
 
 
 def _programmes(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
