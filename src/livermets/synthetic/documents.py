@@ -120,8 +120,8 @@ def _status(r: Random, name: str, p: float | pl.Expr, field: str, yes: str, no: 
 
 
 def _day(expr: pl.Expr) -> pl.Expr:
-    """A day number (polars counts dates in days from 1970-01-01) as a date."""
-    return expr.cast(pl.Int32).cast(pl.Date)
+    """A day number (polars counts dates in days from 1970-01-01) as an ISO date."""
+    return expr.cast(pl.Int32).cast(pl.Date).dt.to_string("%Y-%m-%d")
 
 
 # --- the population -----------------------------------------------------------------------------
@@ -1064,47 +1064,43 @@ def case_ids(seed: int, index: pl.Expr) -> pl.Expr:
 # --- documents ---------------------------------------------------------------------------------
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+class _Nester:
+    """Flat records of document paths (``"labs.bilirubin.value"``) as nested documents.
 
-
-def _nest(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A flat record of document paths (``"labs.bilirubin.value"``) as a nested document.
-
-    Hidden draw columns (``_...``) are left out; so are unknown values, and measured
-    quantities without a value (as a person writing the case would).
+    Hidden draw columns (``_...``) are left out; so are unknown values, and the unit and ULN
+    of a measured quantity without a value (as a person writing the case would). A section is
+    made only when something is put in it, so no empty ones are left.
     """
-    doc: dict[str, Any] = {}
-    for path, value in record.items():
-        if path.startswith("_") or value is None:
-            continue
-        *parents, leaf = path.split(".")
-        node = doc
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = _json(value)
-    return _prune(doc)
 
-
-def _prune(value: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        if isinstance(item, dict):
-            item = _prune(item)
-            if not item or ("unit" in item and "value" not in item):
+    def __init__(self, columns: Sequence[str]) -> None:
+        self._plan: list[tuple[str, tuple[str, ...], str | None]] = []
+        for column in columns:
+            if column.startswith("_"):
                 continue
-        out[key] = item
-    return out
+            parts = tuple(column.split("."))
+            owner = ".".join((*parts[:-1], "value"))
+            needs = owner if parts[-1] in ("unit", "uln") and owner in columns else None
+            self._plan.append((column, parts, needs))
+
+    def __call__(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        for column, parts, needs in self._plan:
+            value = record[column]
+            if value is None or (needs is not None and record[needs] is None):
+                continue
+            node = doc
+            for part in parts[:-1]:
+                node = node.get(part) or node.setdefault(part, {})
+            node[parts[-1]] = value
+        return doc
 
 
-def _lesion(record: Mapping[str, Any]) -> dict[str, Any]:
+def _lesion(nest: _Nester, record: Mapping[str, Any]) -> dict[str, Any]:
+    lesion = {"id": f"L{int(record['_j']) + 1}", **nest(record)}
     mask = record["_mask"]
-    segments = [s for s, bit in _SEGMENT_BIT.items() if mask is not None and mask & bit]
-    return {"id": f"L{int(record['_j']) + 1}", **_nest(record), "segments": segments}
+    if mask is not None:
+        lesion["segments"] = [s for s, bit in _SEGMENT_BIT.items() if mask & bit]
+    return lesion
 
 
 def _grouped(frame: pl.DataFrame) -> dict[int, list[dict[str, Any]]]:
@@ -1131,22 +1127,27 @@ def generate_documents(n: int, seed: int) -> list[dict[str, Any]]:
     """
     draw = _draw(n, seed)
     grouped = {path: _grouped(frame) for path, frame in draw.children.items()}
+    nest = {path: _Nester(frame.columns) for path, frame in draw.children.items()}
+    nest_case = _Nester(draw.cases.columns)
     documents: list[dict[str, Any]] = []
     for record in draw.cases.to_dicts():
         idx = int(record["_idx"])
-        doc = {"schema_version": SCHEMA_VERSION, "case_id": record["case_id"], **_nest(record)}
+        doc = {"schema_version": SCHEMA_VERSION, "case_id": record["case_id"], **nest_case(record)}
+
+        rows = {path: by_case.get(idx, []) for path, by_case in grouped.items()}
         lists: dict[str, list[Any]] = {
-            "liver.lesions": [_lesion(x) for x in grouped["liver.lesions"].get(idx, [])],
-            "tumour_markers": [_nest(x) for x in grouped["tumour_markers"].get(idx, [])],
-            "extrahepatic.sites": [_nest(x) for x in grouped["extrahepatic.sites"].get(idx, [])],
-            "investigations": [_nest(x) for x in grouped["investigations"].get(idx, [])],
-            "symptoms": [x["symptom"] for x in grouped["symptoms"].get(idx, [])],
-            "care.programmes": [x["programme"] for x in grouped["care.programmes"].get(idx, [])],
+            "liver.lesions": [_lesion(nest["liver.lesions"], x) for x in rows["liver.lesions"]],
+            **{
+                path: [nest[path](x) for x in rows[path]]
+                for path in ("tumour_markers", "extrahepatic.sites", "investigations")
+            },
+            "symptoms": [x["symptom"] for x in rows["symptoms"]],
+            "care.programmes": [x["programme"] for x in rows["care.programmes"]],
             "acute_problems": [record["_acute_problem"]] if record["_acute_problem"] else [],
         }
-        for path, items in lists.items():
-            if items:
-                _put(doc, path, items)
+        for path, listed in lists.items():
+            if listed:
+                _put(doc, path, listed)
         lines = record["_systemic_lines"]
         if lines is not None:  # given explicitly, even when empty (none)
             regimens = [_REGIMENS[(idx + k) % len(_REGIMENS)] for k in range(int(lines))]
