@@ -909,11 +909,11 @@ def _markers(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
         undated = (pl.col("_points") == 1) & r.chance(f"{marker}.undated", 0.15)
         day = pl.col("_as_of") - (steps_back * 75 + r.uniform(f"{marker}.day", 0, 30)).floor()
         kind = quantity_kinds()[marker]
-        units = [_Unit(kind.canonical, 0.9, decimals)]
-        if _MARKER_OTHER_UNIT in kind.factors:
-            units.append(_Unit(_MARKER_OTHER_UNIT, 0.1, decimals))
-        unit = either(pl.col("_ug_l") & (len(units) > 1), units[-1].name, kind.canonical)
-        unit = unit.cast(pl.String)
+        units = [_Unit(kind.canonical, 1.0, decimals)]
+        unit = pl.lit(kind.canonical)
+        if _MARKER_OTHER_UNIT in kind.factors:  # for some cases (``_ug_l``)
+            units.append(_Unit(_MARKER_OTHER_UNIT, 1.0, decimals))
+            unit = either(pl.col("_ug_l"), _MARKER_OTHER_UNIT, kind.canonical).cast(pl.String)
         parts.append(
             rows.select(
                 "_idx",
