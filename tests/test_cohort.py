@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -189,6 +191,16 @@ def test_only_keeps_the_requested_columns() -> None:
 
 
 # --- the generator -----------------------------------------------------------------------------
+
+
+def test_the_generator_is_outside_the_flow() -> None:
+    """Assessing one case or a cohort never loads the synthetic generator."""
+    code = (
+        "import sys, livermets.assessment.build, livermets.cohort.engine; "
+        "print(sorted(m for m in sys.modules if m.startswith('livermets.synthetic')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_generator_is_deterministic_for_a_seed() -> None:
