@@ -110,6 +110,12 @@ def _by(mapping: Mapping[str, float], default: float) -> pl.Expr:
     return pl.lit(pl.Series(values, dtype=pl.Float64)).gather(pl.col("primary.site").to_physical())
 
 
+def _site(name: str) -> pl.Expr:
+    """Whether the primary is ``name`` (checked: polars would compare an unknown one as false)."""
+    _checked(Primary, "site", name)
+    return pl.col("primary.site") == name
+
+
 def _round(expr: pl.Expr, decimals: int) -> pl.Expr:
     return expr.round(decimals)
 
@@ -354,9 +360,8 @@ def _latent(r: Random) -> list[pl.Expr]:
 
 def _observed(r: Random) -> list[pl.Expr]:
     """Stage 2: what the referral records, with missing data."""
-    site = pl.col("primary.site")
-    colorectal = site == "colorectal"
-    net = site == "neuroendocrine"
+    colorectal = _site("colorectal")
+    net = _site("neuroendocrine")
     ecog = pl.col("_ecog")
     female = r.chance("sex", _by(_FEMALE_SHARE, 0.42))
     sex = either(female, *_yes_no(Patient, "sex", "female", "male"))
@@ -652,7 +657,7 @@ def _observed(r: Random) -> list[pl.Expr]:
         pl.when(lines > 0)
         .then(r.missing("response.status", response, 0.15))
         .alias("response.status"),
-        pl.when((lines > 0) & (response != "progression"))
+        pl.when((lines > 0) & (response != _checked(Response, "status", "progression")[0]))
         .then(r.missing("dcm", _round(r.lognormal("dcm.value", 6.0, 0.6).clip(0.5, 120.0), 1), 0.5))
         .alias("response.disease_control_months"),
         pl.when(r.chance("sirt", 0.07))
@@ -683,8 +688,6 @@ def _observed(r: Random) -> list[pl.Expr]:
 
 
 def _biomarkers(r: Random) -> list[pl.Expr]:
-    site = pl.col("primary.site")
-
     def tested(name: str, rates: Mapping[str, float], value: pl.Expr) -> pl.Expr:
         return pl.when(r.chance(f"{name}.tested", _by(rates, 0.0))).then(value)
 
@@ -702,7 +705,7 @@ def _biomarkers(r: Random) -> list[pl.Expr]:
     her2 = table(_checked(Biomarkers, "her2", "negative", "low", "positive")).gather(
         pl.when(r.chance("her2.value", her2_pos))
         .then(2)
-        .when((site == "breast") & r.chance("her2.low", 0.45))
+        .when(_site("breast") & r.chance("her2.low", 0.45))
         .then(1)
         .otherwise(0)
         .cast(pl.UInt32)
@@ -1007,7 +1010,7 @@ def _investigations(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
 
 def _programmes(cases: pl.LazyFrame, seed: int) -> pl.LazyFrame:
     rates = {
-        name: pl.lit(0.04 if name == "clinical_trial" else 0.005)
+        name: pl.lit(0.04 if name == _checked(Care, "programmes", "clinical_trial")[0] else 0.005)
         for name in accepted(Care, "programmes")
     }
     return _flags(cases, seed, "programme", "programme", rates)
