@@ -95,9 +95,9 @@ def load_cases(generated: int, seed: int) -> tuple[str, list[Any], list[str]]:
             cases = [parse_case(text, source=str(f)) for text, f in zip(texts, files, strict=True)]
             per = (time.perf_counter() - start) / len(cases) * 1000
             return f"{len(cases)} example cases (parse + validate {per:.3f} ms each)", cases, texts
-    from livermets.cohort.generate import generate_cases
+    from livermets.synthetic import generate_documents
 
-    documents = generate_cases(generated or 200, seed)
+    documents = generate_documents(generated or 200, seed)
     texts = [json.dumps(doc) for doc in documents]
     start = time.perf_counter()
     cases = [case_from_data(doc) for doc in documents]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,17 +22,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from livermets.assessment.pipeline import LEAD_DIRECTION, evaluate_case, steps
-from livermets.case.model import Case
+from livermets.case.model import PRIMARY_SITES, Case
 from livermets.cohort.engine import (
     CASE_SCHEMA,
     CHILD_SCHEMAS,
     evaluate_cohort,
     rows_to_frames,
 )
-from livermets.cohort.generate import PRIMARY_WEIGHTS, generate_cases, generate_cohort
 from livermets.criteria.registry import registry
 from livermets.features.flatten import flatten
 from livermets.importers.case_text import case_from_data
+from livermets.synthetic import generate_cohort, generate_documents
 
 REL = 1e-9
 ABS = 1e-12
@@ -102,24 +104,24 @@ def _sparse(documents: Sequence[Mapping[str, Any]], seed: int) -> list[dict[str,
 
 
 def test_generated_documents_are_valid_cases() -> None:
-    documents = generate_cases(300, seed=11)
+    documents = generate_documents(300, seed=11)
     cases = _parsed(documents)  # raises on any invalid document
     assert len({c.case_id for c in cases}) == 300
     assert {c.primary.site for c in cases} >= {"colorectal", "breast", "pancreas"}
 
 
 def test_scalar_and_cohort_engines_agree_on_every_step() -> None:
-    cases = _parsed(generate_cases(400, seed=20260101))
+    cases = _parsed(generate_documents(400, seed=20260101))
     assert _disagreements(cases) == []
 
 
 def test_engines_agree_when_most_data_are_missing() -> None:
-    cases = _parsed(_sparse(generate_cases(200, seed=3), seed=3))
+    cases = _parsed(_sparse(generate_documents(200, seed=3), seed=3))
     minimal = [
         case_from_data(
             {"schema_version": "1.0", "case_id": f"min-{site}", "primary": {"site": site}}
         )
-        for site in PRIMARY_WEIGHTS
+        for site in PRIMARY_SITES
     ]
     assert _disagreements([*cases, *minimal]) == []
 
@@ -127,7 +129,7 @@ def test_engines_agree_when_most_data_are_missing() -> None:
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=2**63 - 1), sparse=st.booleans())
 def test_engines_agree_for_any_seed(seed: int, sparse: bool) -> None:
-    documents = generate_cases(30, seed=seed)
+    documents = generate_documents(30, seed=seed)
     if sparse:
         documents = _sparse(documents, seed)
     assert _disagreements(_parsed(documents)) == []
@@ -162,7 +164,7 @@ def test_a_cohort_without_child_rows() -> None:
 
 def test_cases_with_and_without_child_rows_side_by_side() -> None:
     """Some cases have child rows, some none: every case gets its own aggregates."""
-    documents = generate_cases(60, seed=9)
+    documents = generate_documents(60, seed=9)
     for doc in documents[::2]:
         doc.pop("tumour_markers", None)
         doc.pop("investigations", None)
@@ -191,6 +193,16 @@ def test_only_keeps_the_requested_columns() -> None:
 # --- the generator -----------------------------------------------------------------------------
 
 
+def test_the_generator_is_outside_the_flow() -> None:
+    """Assessing one case or a cohort never loads the synthetic generator."""
+    code = (
+        "import sys, livermets.assessment.build, livermets.cohort.engine; "
+        "print(sorted(m for m in sys.modules if m.startswith('livermets.synthetic')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_generator_is_deterministic_for_a_seed() -> None:
     a_cases, a_children = generate_cohort(300, seed=42)
     b_cases, b_children = generate_cohort(300, seed=42)
@@ -198,16 +210,22 @@ def test_generator_is_deterministic_for_a_seed() -> None:
     assert all(a_children[t].equals(b_children[t]) for t in a_children)
     c_cases, _ = generate_cohort(300, seed=43)
     assert not a_cases.drop("case_id").equals(c_cases.drop("case_id"))
-    assert generate_cases(20, seed=42) == generate_cases(20, seed=42)
+    assert generate_documents(20, seed=42) == generate_documents(20, seed=42)
+    big_a, big_a_children = generate_cohort(500, seed=42, pool=50)
+    big_b, big_b_children = generate_cohort(500, seed=42, pool=50)
+    assert big_a.equals(big_b)
+    assert all(big_a_children[t].equals(big_b_children[t]) for t in big_a_children)
 
 
 def test_a_larger_cohort_starts_with_the_smaller_one() -> None:
-    small, small_children = generate_cohort(40, seed=5)
-    large, large_children = generate_cohort(400, seed=5)
-    assert large.head(40).equals(small)
-    ids = small["case_id"]
-    for table, frame in small_children.items():
-        assert large_children[table].filter(pl.col("case_id").is_in(ids.implode())).equals(frame)
+    for pool in (10, 1_000):  # beyond the pool, and within it
+        small, small_children = generate_cohort(40, seed=5, pool=pool)
+        large, large_children = generate_cohort(400, seed=5, pool=pool)
+        assert large.head(40).equals(small)
+        ids = small["case_id"]
+        for table, frame in small_children.items():
+            kept = large_children[table].filter(pl.col("case_id").is_in(ids.implode()))
+            assert kept.equals(frame)
 
 
 def test_generated_columns_have_the_declared_types() -> None:
@@ -242,34 +260,54 @@ def test_output_columns_have_the_types_of_their_kind() -> None:
         assert out.schema[name] == dtype
 
 
-def _close(flattened: Any, made: Any) -> bool:
-    """Equal, but for the 9th significant digit the generator's vectorised unit conversion
-    may round differently from ``case.units.tidy``."""
-    if isinstance(flattened, float) and isinstance(made, float):
-        return math.isclose(flattened, made, rel_tol=1e-8)
-    return _same(flattened, made)
-
-
 def test_cohort_is_what_flattening_the_documents_gives() -> None:
-    """``generate_cohort`` makes in columns exactly what the documents of ``generate_cases``
-    flatten to (values within unit-conversion rounding)."""
+    """The generator makes no columns itself: a cohort within the pool is the generated
+    documents, validated and flattened by ``features.flatten``, exactly."""
     n, seed = 300, 8
     table, children = generate_cohort(n, seed)
-    cases = _parsed(generate_cases(n, seed))
+    cases = _parsed(generate_documents(n, seed))
     flat_table, flat_children = rows_to_frames(
         [{**flatten(c), "case_id": c.case_id} for c in cases]
     )
-    pairs = [(table, flat_table)] + [(children[t], flat_children[t]) for t in children]
-    for made, flattened in pairs:
-        assert made.shape == flattened.shape
-        for name in made.columns:
-            a, b = made[name].to_list(), flattened[name].to_list()
-            bad = [(x, y) for x, y in zip(a, b, strict=True) if not _close(y, x)]
-            assert not bad, (name, bad[:3])
+    assert table.equals(flat_table)
+    assert set(children) == set(flat_children)
+    for name, frame in children.items():
+        assert frame.equals(flat_children[name]), name
+
+
+def test_a_cohort_beyond_the_pool_repeats_pool_cases_with_their_child_rows() -> None:
+    """Past the pool, each case is a copy of a pool case under a new id, child rows and all."""
+    pool, n = 25, 400
+    table, children = generate_cohort(n, seed=6, pool=pool)
+    assert table.height == n and table["case_id"].n_unique() == n
+    head, head_children = generate_cohort(pool, seed=6)
+    assert table.head(pool).equals(head)
+    features = [c for c in table.columns if c != "case_id"]
+    pool_rows = {tuple(row): i for i, row in enumerate(head.select(features).iter_rows())}
+    copied_from = [pool_rows[tuple(row)] for row in table.select(features).iter_rows()]
+    assert len(set(copied_from)) > pool * 0.8  # the draw spreads over the pool
+    by_case = {
+        name: frame.partition_by("case_id", as_dict=True, maintain_order=True)
+        for name, frame in children.items()
+    }
+    pool_by_case = {
+        name: frame.partition_by("case_id", as_dict=True, maintain_order=True)
+        for name, frame in head_children.items()
+    }
+    ids, pool_ids = table["case_id"].to_list(), head["case_id"].to_list()
+    for name in children:
+        empty = children[name].clear()
+        for case_id, source in zip(ids, copied_from, strict=True):
+            mine = by_case[name].get((case_id,), empty).drop("case_id")
+            theirs = pool_by_case[name].get((pool_ids[source],), empty).drop("case_id")
+            assert mine.equals(theirs), (name, case_id)
+    # the engine reads it like any cohort
+    out = evaluate_cohort(table, children, only=[LEAD_DIRECTION]).collect()
+    assert out[LEAD_DIRECTION].null_count() == 0
 
 
 def test_distributions_are_plausible() -> None:
-    table, children = generate_cohort(20_000, seed=1)
+    table, children = generate_cohort(4_000, seed=1)
     share = table.select(
         colorectal=(pl.col("primary_site") == "colorectal").mean(),
         ehd=pl.col("extrahepatic_disease").mean(),
@@ -302,4 +340,4 @@ def test_tiny_cohorts(n: int) -> None:
     assert table.height == n
     out = evaluate_cohort(table, children).collect()
     assert out.height == n
-    assert len(generate_cases(n, seed=1)) == n
+    assert len(generate_documents(n, seed=1)) == n

@@ -1,4 +1,6 @@
-"""Safety invariants over many generated cases (hypothesis), through the public API.
+"""Safety invariants over many generated cases, through the public API: cases drawn by
+hypothesis (any field possibly missing), and plausible synthetic referrals
+(``livermets.synthetic``).
 
 From the treatment-options issue and DEVELOPERS.md principle 4: never a surgical or transplant
 candidate with decompensated liver (Child-Pugh C), uncontrolled extrahepatic disease, ECOG 3-4
@@ -10,12 +12,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from livermets.assessment.build import assess
-from livermets.case.model import PRIMARY_SITES
+from livermets.assessment.model import Assessment
+from livermets.case.model import (
+    PRIMARY_SITES,
+    Case,
+    ExtrahepaticSite,
+    Lesion,
+    LiverFunction,
+    Primary,
+)
+from livermets.features.flatten import flatten
 from livermets.importers.case_text import case_from_data
+from livermets.synthetic import generate_cases
+from livermets.synthetic.documents import accepted
 
 SURGICAL = {
     "resection",
@@ -44,7 +58,7 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
         if value is not None:
             primary[key] = value
     if primary["site"] == "colorectal" and draw(st.booleans()):
-        primary["side"] = draw(st.sampled_from(["left", "right"]))
+        primary["side"] = draw(st.sampled_from(accepted(Primary, "side")))
     lesions = draw(
         st.lists(
             st.fixed_dictionaries(
@@ -56,8 +70,8 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
                             "unit": st.just("cm"),
                         }
                     ),
-                    "vessel_relation": st.sampled_from(["clear", "abutting", "involving"]),
-                    "bile_duct_relation": st.sampled_from(["clear", "near", "involving"]),
+                    "vessel_relation": st.sampled_from(accepted(Lesion, "vessel_relation")),
+                    "bile_duct_relation": st.sampled_from(accepted(Lesion, "bile_duct_relation")),
                     "near_large_vessel": st.booleans(),
                     "ablation_margin_achievable": st.booleans(),
                 }
@@ -73,7 +87,7 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
         data["extrahepatic"] = {
             "present": True,
             "controllable": ehd == "controllable",
-            "sites": [{"site": "lung"}],
+            "sites": [{"site": draw(st.sampled_from(accepted(ExtrahepaticSite, "site")))}],
         }
     if draw(st.booleans()):
         data["labs"] = {
@@ -82,7 +96,7 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
             "inr": {"value": draw(st.floats(0.9, 3.5)), "unit": "ratio"},
         }
         data["liver_function"] = {
-            "ascites": draw(st.sampled_from(["none", "mild", "moderate_severe"])),
+            "ascites": draw(st.sampled_from(accepted(LiverFunction, "ascites"))),
             "encephalopathy_grade": draw(st.integers(0, 4)),
         }
     ecog = draw(_maybe(st.integers(0, 4)))
@@ -102,17 +116,14 @@ def _status(assessment: Any, option_id: str) -> str:
     return str(next(o.status for o in assessment.options if o.id == option_id))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=cases())
-def test_safety_invariants(data: dict[str, Any]) -> None:
-    assessment = assess(case_from_data(data))
+def _check_invariants(case: Case, assessment: Assessment) -> None:
     by_id = {o.id: o for o in assessment.options}
     scores = {s.id: s for s in assessment.scores}
     child_pugh = scores["child_pugh"].category
     sflr = scores["sflr"].category if "sflr" in scores else None
-    ecog = data.get("performance", {}).get("ecog")
-    ehd = data.get("extrahepatic", {})
-    uncontrolled = ehd.get("present") is True and ehd.get("controllable") is False
+    row = flatten(case)  # the case as the rules read it
+    ecog, karnofsky = row["ecog"], row["karnofsky"]
+    uncontrolled = row["extrahepatic_disease"] is True and row["extrahepatic_controllable"] is False
     for option_id in SURGICAL & set(by_id):
         status = by_id[option_id].status
         if child_pugh == "C" or uncontrolled or (ecog is not None and ecog >= 3):
@@ -121,7 +132,8 @@ def test_safety_invariants(data: dict[str, Any]) -> None:
         if sflr == "inadequate" and option_id not in {"liver_transplant", "alpps"}:
             assert status != "candidate", (option_id, "inadequate remnant")
         # missing critical data never yields candidate
-        if child_pugh is None or ecog is None or not ehd:
+        performance_unknown = ecog is None and karnofsky is None
+        if child_pugh is None or performance_unknown or row["extrahepatic_disease"] is None:
             assert status != "candidate", (option_id, "missing critical data")
     # every option carries its reasons and at least one source
     for option in assessment.options:
@@ -136,6 +148,20 @@ def test_safety_invariants(data: dict[str, Any]) -> None:
     assert _status(assessment, "palliative_supportive_care") == "candidate"
     # a lead direction is always given
     assert assessment.direction is not None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=cases())
+def test_safety_invariants(data: dict[str, Any]) -> None:
+    case = case_from_data(data)
+    _check_invariants(case, assess(case))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_safety_invariants_on_synthetic_referrals(seed: int) -> None:
+    """Plausible referrals, with the mix of units and missing data real ones have."""
+    for case in generate_cases(150, seed):
+        _check_invariants(case, assess(case))
 
 
 def test_adding_a_contraindication_never_makes_surgery_more_available() -> None:
