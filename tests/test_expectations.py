@@ -100,8 +100,17 @@ def schema_problems(expect: Any, text: str = "") -> list[str]:
     if not isinstance(expect, dict):
         return ["the file must be a mapping"]
     problems: list[str] = []
-    if text and not any(line.startswith("# Why:") for line in text.splitlines()):
-        problems.append("no '# Why:' comment giving the clinical reasoning")
+    if text:
+        lines = text.splitlines()
+        why = [i for i, line in enumerate(lines) if line.startswith("# Why:")]
+        if not why:
+            problems.append("no '# Why:' comment giving the clinical reasoning")
+        else:
+            block = 1
+            while why[0] + block < len(lines) and lines[why[0] + block].startswith("#"):
+                block += 1
+            if not 2 <= block <= 5:
+                problems.append(f"the Why is {block} lines; give the reasoning in 2-5 lines")
     problems += [f"unknown key {k!r}" for k in sorted(set(expect) - TOP_KEYS)]
     if expect.get("direction") not in direction_codes():
         problems.append(f"direction {expect.get('direction')!r} is not a direction code")
@@ -332,6 +341,7 @@ def test_schema_rejects_malformed_files() -> None:
         "pending": {"issue": 7, "current": "x", "why": "y"},
         "extra": 1,
     }
+    assert "the Why is 1 lines" in "\n".join(schema_problems(bad, "# Why: too short\n"))
     problems = "\n".join(schema_problems(bad, "direction: operate\n"))
     for fragment in (
         "Why",
