@@ -30,14 +30,13 @@ from typing import Any
 
 import pytest
 import yaml
+from test_examples import CASE_FILES, CASES_DIR
+from test_examples import assessed as assessed_case
 
-from livermets.assessment.build import assess
-from livermets.case.parse import parse_case
 from livermets.criteria.model import STATUSES
 from livermets.criteria.registry import registry
 from livermets.scores.registry import SCORE_BY_ID
 
-CASES_DIR = Path(__file__).resolve().parents[1] / "examples" / "cases"
 DIRECTIONS_FILE = (
     Path(__file__).resolve().parents[1]
     / "src"
@@ -45,9 +44,6 @@ DIRECTIONS_FILE = (
     / "knowledge"
     / "guidance"
     / "directions.yaml"
-)
-CASE_FILES = sorted(
-    p for p in [*CASES_DIR.glob("*.json"), *CASES_DIR.glob("*.yaml")] if ".expect." not in p.name
 )
 EXPECT_SUFFIX = ".expect.yaml"
 DEFAULT_TOLERANCE = 0.01
@@ -209,9 +205,8 @@ def check(entry: Entry, assessment: dict[str, Any]) -> str | None:
 
 @cache
 def assessed(stem: str) -> dict[str, Any]:
-    (path,) = [p for p in CASE_FILES if p.stem == stem]
-    case = parse_case(path.read_text(encoding="utf-8"), source=path.name)
-    return assess(case).model_dump(mode="json")
+    """The example's assessment in its JSON form (cases are loaded as in test_examples)."""
+    return assessed_case(stem).model_dump(mode="json")
 
 
 def load_expect(case_path: Path) -> tuple[dict[str, Any], str]:
