@@ -1,9 +1,12 @@
-"""Shared test helper: evaluate expressions on case rows with both backends."""
+"""Shared test helpers: evaluate expressions on case rows with both backends; find the
+external test data in ``../shared`` (skipping visibly when it is absent)."""
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -117,3 +120,56 @@ class Backends:
 @pytest.fixture(scope="session")
 def backends() -> Backends:
     return Backends()
+
+
+# --- external data in ../shared -----------------------------------------------------------
+#
+# Project-written test data lives in the repository. External data (the reference vectors,
+# the seed pages, data written by others) is never copied in: tests read it from ``../shared``
+# next to the repository. A git worktree sits one level deeper, so the first ``shared`` folder
+# beside the repository or one of its parents is used; ``LIVERMETS_SHARED`` overrides the
+# search. When it is absent the tests that need it skip with a reason naming the path; with
+# ``LIVERMETS_REQUIRE_SHARED=1`` (CI with the data mounted) its absence is a failure.
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_ENV = "LIVERMETS_SHARED"
+REQUIRE_SHARED_ENV = "LIVERMETS_REQUIRE_SHARED"
+
+
+def shared_dir(repo_root: Path = REPO_ROOT) -> Path | None:
+    """The external-data folder (``../shared``), or None when it cannot be found."""
+    override = os.environ.get(SHARED_ENV)
+    if override:
+        path = Path(override)
+        return path if path.is_dir() else None
+    for parent in repo_root.parents:
+        candidate = parent / "shared"
+        if (candidate / "reference").is_dir() or (candidate / "seeds").is_dir():
+            return candidate
+    return None
+
+
+def shared_path(*parts: str) -> Path:
+    """``../shared/<parts>`` (the found folder, else the conventional place beside the repo)."""
+    override = os.environ.get(SHARED_ENV)
+    base = shared_dir() or (Path(override) if override else REPO_ROOT.parent / "shared")
+    return base.joinpath(*parts)
+
+
+def missing_shared(path: Path) -> str:
+    """The skip reason for external data that is not there."""
+    return (
+        f"external test data not found at {path} (the ../shared folder beside the repository; "
+        f"set {SHARED_ENV} to point at it)"
+    )
+
+
+def require_shared(*parts: str) -> Path:
+    """``../shared/<parts>``, or a visible skip naming the missing path (a failure when
+    ``LIVERMETS_REQUIRE_SHARED=1``)."""
+    path = shared_path(*parts)
+    if not path.exists():
+        if os.environ.get(REQUIRE_SHARED_ENV) == "1":
+            pytest.fail(missing_shared(path))
+        pytest.skip(missing_shared(path))
+    return path

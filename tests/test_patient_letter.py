@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import pytest
 import yaml
+from conftest import require_shared
 from typer.testing import CliRunner
 
 from livermets.assessment.build import assess
@@ -46,7 +47,6 @@ from livermets.patient import readability as rd
 from livermets.patient.glossary import load_glossary
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 CASES = sorted((ROOT / "examples" / "cases").glob("*.json"))
 MAX_GRADE = 8.0
 GLOSSARY = load_glossary()
@@ -488,12 +488,10 @@ def test_texts_state_no_verdict_and_no_figure() -> None:
 
 
 def seed_texts() -> list[str]:
-    folder = SHARED / "seeds"
-    if not folder.is_dir():
-        pytest.skip("../shared/seeds is not available")
+    folder = require_shared("seeds")
     texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
     if not texts:
-        pytest.skip("no seed pages in ../shared/seeds")
+        pytest.skip(f"no seed pages in {folder}")
     return texts
 
 

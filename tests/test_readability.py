@@ -4,9 +4,8 @@ from the seed pages."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import require_shared
 
 from livermets.patient import readability as rd
 from livermets.patient.glossary import load_glossary
@@ -20,7 +19,6 @@ from livermets.patient.symptoms import (
 )
 
 MAX_GRADE = 8.0
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 CAT = load_catalog()
 
 
@@ -107,12 +105,10 @@ def test_explainers_aim_for_grade_6_on_average() -> None:
 
 
 def seed_texts() -> list[str]:
-    folder = SHARED / "seeds"
-    if not folder.is_dir():
-        pytest.skip("../shared/seeds is not available")
+    folder = require_shared("seeds")
     texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
     if not texts:
-        pytest.skip("no seed pages in ../shared/seeds")
+        pytest.skip(f"no seed pages in {folder}")
     return texts
 
 
@@ -120,8 +116,7 @@ def seed_texts() -> list[str]:
 def test_no_sentence_copied_from_the_seeds(kind: str) -> None:
     seeds = seed_texts()
     copied = {
-        name: sorted(rd.shared_shingles(text, seeds, 8))
-        for name, text in KINDS[kind]().items()
+        name: sorted(rd.shared_shingles(text, seeds, 8)) for name, text in KINDS[kind]().items()
     }
     copied = {name: runs for name, runs in copied.items() if runs}
     assert not copied, f"{kind}: 8-word runs also found in a seed page: {copied}"

@@ -377,7 +377,11 @@ def synthetic_assessment(case_id: str = "SYN-1") -> Assessment:
 def _example_files() -> list[Path]:
     if not EXAMPLES.is_dir():
         return []
-    return sorted(p for p in EXAMPLES.iterdir() if p.suffix.lower() in {".json", ".yaml", ".yml"})
+    return sorted(
+        p
+        for p in EXAMPLES.iterdir()
+        if p.suffix.lower() in {".json", ".yaml", ".yml"} and ".expect." not in p.name
+    )
 
 
 @cache
