@@ -339,7 +339,8 @@ def _direction(code: str, row: Row, memo: _Memo) -> DirectionResult:
     rules = registry()
     decl = next(d for d in guidance().directions if d.code == code)
     because: list[DirectionReason] = []
-    for ref in decl.explain:
+    grouped = [o.id for g in decl.explain_groups for o in rules.group_options(g)]
+    for ref in dict.fromkeys([*decl.explain, *grouped]):
         if ref in rules.criteria:
             r = _criterion_result(rules.criteria[ref], row, memo)
             because.append(
