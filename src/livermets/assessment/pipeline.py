@@ -187,8 +187,28 @@ def lead_direction(directions: tuple[DirectionDecl, ...]) -> Expr:
 
 @cache
 def steps() -> tuple[Step, ...]:
+    """Every step of the flow, in dependency order, each rule type-checked
+    (:mod:`livermets.engine.types`): an ill-typed rule, an unknown vocabulary literal or an
+    unknown column is a ``KnowledgeError`` naming its file and rule (the first of them; the
+    command ``livermets knowledge check`` lists them all)."""
+    from livermets.engine.types import base_environment, check_steps
+
+    ordered = all_steps()
+    _, problems = check_steps(ordered, base_environment())
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more: run livermets knowledge check)"
+        raise type(first)(
+            first.problem + (more if len(problems) > 1 else ""), file=first.file, rule=first.rule
+        )
+    return ordered
+
+
+@cache
+def all_steps() -> tuple[Step, ...]:
     """Every step of the flow, in dependency order (topological; declaration order among
-    independent steps). A reference cycle or an unknown column is a ``KnowledgeError``."""
+    independent steps), not yet type-checked. A reference cycle or an unknown column is a
+    ``KnowledgeError``."""
     from livermets.scores.registry import SCORES
 
     declared: list[Step] = [

@@ -27,11 +27,17 @@ def child_pugh_bilirubin_points(bilirubin_mg_dl: Expr, cholestatic_variant: Expr
     (calculators.md §1 marks it [?]). The variant is never applied unless the flag is true.
     """
     standard = (
-        when(bilirubin_mg_dl < 2.0 - EPS).then(1).when(bilirubin_mg_dl <= 3.0 + EPS).then(2)
+        when(bilirubin_mg_dl < 2.0 - EPS)
+        .then(1)
+        .when(bilirubin_mg_dl <= 3.0 + EPS)
+        .then(2)
         .otherwise(3)
     )
     cholestatic = (
-        when(bilirubin_mg_dl < 4.0 - EPS).then(1).when(bilirubin_mg_dl <= 10.0 + EPS).then(2)
+        when(bilirubin_mg_dl < 4.0 - EPS)
+        .then(1)
+        .when(bilirubin_mg_dl <= 10.0 + EPS)
+        .then(2)
         .otherwise(3)
     )
     return when(cholestatic_variant).then(cholestatic).otherwise(standard)
@@ -55,9 +61,12 @@ def child_pugh_ascites_points(ascites: Expr) -> Expr:
     Any other label is unknown rather than guessed.
     """
     return (
-        when(ascites.eq("none")).then(1)
-        .when(ascites.eq("mild")).then(2)
-        .when(ascites.eq("moderate_severe")).then(3)
+        when(ascites.eq("none"))
+        .then(1)
+        .when(ascites.eq("mild"))
+        .then(2)
+        .when(ascites.eq("moderate_severe"))
+        .then(3)
         .otherwise(UNKNOWN)
     )
 
@@ -139,8 +148,10 @@ def albi_score(
 def albi_grade(score: Expr) -> Expr:
     """Grade 1 ≤ −2.60 < grade 2 ≤ −1.39 < grade 3 (mdapp's "grade 3 ≤ −1.39" is a typo)."""
     return (
-        when(score <= ALBI_GRADE_1_MAX + EPS).then("grade 1")
-        .when(score <= ALBI_GRADE_2_MAX + EPS).then("grade 2")
+        when(score <= ALBI_GRADE_1_MAX + EPS)
+        .then("grade 1")
+        .when(score <= ALBI_GRADE_2_MAX + EPS)
+        .then("grade 2")
         .otherwise("grade 3")
     )
 
@@ -364,7 +375,10 @@ def fib4(age_years: Expr, ast_u_l: Expr, alt_u_l: Expr, platelets_10e9_l: Expr) 
     raw = age_years * ast_u_l / (platelets_10e9_l * alt_u_l.sqrt())
     value = known_only(age_years >= FIB4_MIN_AGE_YEARS, raw)
     category = (
-        when(value < FIB4_LOW).then("low").when(value > FIB4_HIGH).then("high")
+        when(value < FIB4_LOW)
+        .then("low")
+        .when(value > FIB4_HIGH)
+        .then("high")
         .otherwise("indeterminate")
     )
     return ScoreParts(value=value, category=category)
@@ -384,8 +398,10 @@ def apri(ast_u_l: Expr, ast_uln_u_l: Expr, platelets_10e9_l: Expr) -> ScoreParts
     """
     value = (ast_u_l / ast_uln_u_l) / platelets_10e9_l * 100
     category = (
-        when(value <= APRI_LOW).then("fibrosis unlikely")
-        .when(value > APRI_HIGH).then("fibrosis likely")
+        when(value <= APRI_LOW)
+        .then("fibrosis unlikely")
+        .when(value > APRI_HIGH)
+        .then("fibrosis likely")
         .otherwise("indeterminate")
     )
     return ScoreParts(value=value, category=category)

@@ -95,9 +95,7 @@ def assess(
                 raise fail(f"--report {report}: use a file name ending in .html or .md")
             write_output(report, render(assessment, "report", format=kind))
         if audience is Audience.patient:
-            letter = render(
-                assessment, "letter", format=output_format.value, country=country
-            )
+            letter = render(assessment, "letter", format=output_format.value, country=country)
             typer.echo(letter)
             return
         if output_format is OutputFormat.json:

@@ -69,6 +69,7 @@ def _register() -> None:
     # Importing a command module registers its commands on ``app``.
     from livermets.faces.cli import (
         commands_case,  # noqa: F401
+        commands_knowledge,  # noqa: F401
         commands_patient,  # noqa: F401
     )
 
