@@ -34,6 +34,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field
 
 from livermets.assessment.model import Assessment, OptionResult, WorkupResult
+from livermets.criteria.model import PatientTexts
 from livermets.knowledge import load_yaml
 from livermets.patient.glossary import Glossary, TermUse, explain_terms, load_glossary
 from livermets.patient.symptoms import load_catalog
@@ -128,15 +129,8 @@ class ChoicesTexts(_Text):
     other_group: GroupText
 
 
-class OptionText(_Text):
-    name: str
-    short: str
-    involves: str
-    aim: str
-    recovery: str
-    group: str | None = None
-    question: str | None = None
-    later: str | None = None
+# An option's plain words are declared with the option (knowledge/options/<id>.yaml, patient:)
+OptionText = PatientTexts
 
 
 class FallbackText(_Text):
@@ -197,7 +191,7 @@ class LetterTexts(_Text):
     choices: ChoicesTexts
     after: dict[str, str]
     after_unknown: str
-    options: dict[str, OptionText]
+    options: dict[str, OptionText] = Field(default_factory=dict)
     option_fallback: FallbackText
     support_care: Prose
     follow_up: FollowUpTexts
@@ -213,12 +207,13 @@ def load_texts() -> LetterTexts:
     from livermets.criteria.registry import registry
 
     raw = load_yaml("patient_letter.yaml")
-    raw["options"] = {
-        option.id: option.decl.patient.model_dump(exclude_none=True)
+    texts = LetterTexts.model_validate(raw)
+    texts.options.update(
+        (option.id, option.decl.patient)
         for option in registry().options.values()
         if option.decl.patient is not None
-    }
-    return LetterTexts.model_validate(raw)
+    )
+    return texts
 
 
 def option_text(option: OptionResult, texts: LetterTexts | None = None) -> OptionText:
