@@ -39,6 +39,24 @@ from dataclasses import dataclass
 from typing import Any
 
 
+#: Longest representation of an input value shown in a message (characters).
+SHOWN_CHARS = 60
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` for a message, shortened to about ``limit`` characters: an enormous
+    input never makes an enormous message (an integer too long to print is described by its
+    size), and control characters are escaped as by ``repr``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    if isinstance(value, str | bytes) and len(value) > 4 * limit:
+        value = value[: 4 * limit]
+    text = repr(value) if len(repr(value)) <= 10 * limit else f"<{type(value).__name__}>"
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
 class LivermetsError(Exception):
     """Base of every error livermets raises on purpose."""
 
