@@ -19,12 +19,14 @@ from pydantic import (
     Field,
     JsonValue,
     PrivateAttr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from livermets.case.units import UnitError, quantity_kinds, to_canonical
+from livermets.errors import shown
 from livermets.knowledge import load_yaml
 
 SCHEMA_VERSION = "1.0"
@@ -57,8 +59,65 @@ Mutation = Literal["mutant", "wild_type"]
 Expression = Literal["positive", "negative"]
 
 
+#: Free-text fields that may hold several lines (tabs and line breaks allowed).
+MULTILINE_FIELDS = frozenset({"notes", "patient_priorities", "result"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _numeric_not_bool(annotation: object) -> bool:
+    """Whether a field's type takes numbers but not truth values (``int``, ``float | None``,
+    ``list[int]``, ``Literal[1, 2, 3]``)."""
+    found: set[str] = set()
+
+    def walk(item: object) -> None:
+        if item is bool:
+            found.add("bool")
+        elif item in (int, float):
+            found.add("number")
+        elif typing.get_origin(item) is Literal:
+            for literal in typing.get_args(item):
+                if isinstance(literal, bool):
+                    found.add("bool")
+                elif isinstance(literal, int | float):
+                    found.add("number")
+        for arg in typing.get_args(item):
+            if not isinstance(arg, str | int | float):
+                walk(arg)
+
+    walk(annotation)
+    return "number" in found and "bool" not in found
+
+
+def _text_problem(value: str, multiline: bool) -> str | None:
+    allowed = "\t\n\r" if multiline else ""
+    for char in value:
+        if (ord(char) < 32 and char not in allowed) or 0x7F <= ord(char) <= 0x9F:
+            return f"control character {char!r} is not allowed in text (got {shown(value)})"
+        if char in _BIDI_CONTROLS:
+            return f"text direction control {char!r} is not allowed (got {shown(value)})"
+    return None
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Every model of the case: unknown fields refused, NaN and infinity refused, a truth value
+    never read as a number, no control characters in text (they would reach a terminal)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _boundary(cls, value: object, info: ValidationInfo) -> object:
+        name = info.field_name or ""
+        numeric = _numeric_not_bool(cls.model_fields[name].annotation) if name else False
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if numeric and isinstance(item, bool):
+                raise ValueError(f"{str(item).lower()} is not a number; give a number")
+            if isinstance(item, str):
+                problem = _text_problem(item, name in MULTILINE_FIELDS)
+                if problem:
+                    raise ValueError(problem)
+        return value
 
 
 def _sub_field_error(kind: str, field: str, message: str) -> PydanticCustomError:
@@ -100,7 +159,17 @@ class Measured(_Strict):
             )
         self._canonical = canonical
         if self.uln is not None:
-            self._canonical_uln = to_canonical(self.KIND, self.uln, self.unit)
+            uln = to_canonical(self.KIND, self.uln, self.unit)
+            if not kind.plausible_uln(uln):
+                low, high = kind.uln if kind.uln is not None else kind.usual
+                raise _sub_field_error(
+                    "uln_not_plausible",
+                    "uln",
+                    f"an upper limit of normal of {shown(self.uln)} {self.unit} is not plausible "
+                    f"for {self.KIND.replace('_', ' ')} (accepted {low:g}-{high:g} "
+                    f"{kind.canonical}); check the unit and the digits",
+                )
+            self._canonical_uln = uln
         return self
 
     @property
@@ -269,7 +338,12 @@ ExtrahepaticSiteName = Literal[
 
 class ExtrahepaticSite(_Strict):
     site: ExtrahepaticSiteName
-    count: int | None = Field(default=None, ge=1)
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        le=500,
+        description="Number of lesions at the site (at most 500, like liver.lesion_count).",
+    )
     controllable: bool | None = Field(
         default=None, description="Resectable, ablatable or otherwise controllable."
     )
@@ -563,7 +637,7 @@ class Case(_Strict):
         for symptom in value:
             if symptom not in known:
                 raise ValueError(
-                    f"{symptom!r} is not a known symptom id; expected one of: "
+                    f"{shown(symptom)} is not a known symptom id; expected one of: "
                     + ", ".join(sorted(known))
                 )
         return value

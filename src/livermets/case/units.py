@@ -26,6 +26,13 @@ class QuantityKind:
     factors: dict[str, float]
     hard: tuple[float, float]
     usual: tuple[float, float]
+    #: plausible range of a laboratory's upper limit of normal (``uln`` in units.yaml)
+    uln: tuple[float, float] | None = None
+
+    def plausible_uln(self, canonical_uln: float) -> bool:
+        """Whether an upper limit of normal (canonical unit) is plausible for this quantity."""
+        low, high = self.uln if self.uln is not None else self.usual
+        return math.isfinite(canonical_uln) and canonical_uln > 0 and low <= canonical_uln <= high
 
 
 @cache
@@ -38,6 +45,7 @@ def quantity_kinds() -> dict[str, QuantityKind]:
             factors={str(k): float(v) for k, v in spec["units"].items()},
             hard=(float(spec["hard"][0]), float(spec["hard"][1])),
             usual=(float(spec["usual"][0]), float(spec["usual"][1])),
+            uln=(float(spec["uln"][0]), float(spec["uln"][1])) if "uln" in spec else None,
         )
         for name, spec in raw.items()
     }

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from livermets.case.model import Case
-from livermets.errors import CaseInputError, FieldProblem, validation_problem
+from livermets.errors import CaseInputError, FieldProblem, shown, validation_problem
 from livermets.importers.text import parse_document
 
 
@@ -34,11 +34,11 @@ def field_problem(error: Mapping[str, Any]) -> FieldProblem:
     elif kind == "extra_forbidden":
         message = "unknown field (check the spelling; see `livermets schema`)"
     elif kind == "literal_error":
-        message = f"{error.get('input')!r} is not allowed; {message[0].lower()}{message[1:]}"
+        message = f"{shown(error.get('input'))} is not allowed; {message[0].lower()}{message[1:]}"
     elif "input" in error and kind not in {"model_type", "dict_type"}:
         given = error["input"]
         if not isinstance(given, dict | list):
-            message = f"{message} (got {given!r})"
+            message = f"{message} (got {shown(given)})"
     return FieldProblem(located.path, message)
 
 
