@@ -8,9 +8,9 @@ from pydantic import ValidationError
 from livermets.errors import AnswersInputError, FieldProblem, validation_problem
 
 
-def answers_error(path: str, problem: str) -> AnswersInputError:
+def answers_error(path: str, problem: str, *, source: str = "") -> AnswersInputError:
     """One problem with the answers (``path`` such as ``context.temperature``, or ``""``)."""
-    return AnswersInputError([FieldProblem(path, problem)])
+    return AnswersInputError([FieldProblem(path, problem)], source=source)
 
 
 def from_validation_error(error: ValidationError, *, source: str = "") -> AnswersInputError:

@@ -11,6 +11,7 @@ to read a condition and how to combine levels:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from enum import StrEnum
@@ -28,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from livermets.errors import shown
 from livermets.knowledge import invalid, load_yaml
 from livermets.patient.errors import answers_error, from_validation_error
 
@@ -235,7 +237,7 @@ class SymptomCatalog(_Frozen):
         code = country.strip().upper()
         if code not in self.emergency_numbers.countries:
             known = ", ".join(sorted(self.emergency_numbers.countries))
-            raise answers_error("country", f"unknown country code {country!r}; known: {known}")
+            raise answers_error("country", f"unknown country code {shown(country)}; known: {known}")
         return self.emergency_numbers.countries[code]
 
 
@@ -282,20 +284,25 @@ def parse_temperature_c(value: Any, catalog: SymptomCatalog | None = None) -> fl
             raise ValueError("give the temperature as a number, e.g. 38.2 or '101 F'")
         unit_text = str(value.get("unit", "C")).strip().lstrip("°").lower()
         if unit_text not in _UNITS:
-            raise ValueError(f"unknown unit {value.get('unit')!r}; use C or F")
+            raise ValueError(f"unknown unit {shown(value.get('unit'))}; use C or F")
         unit = _UNITS[unit_text]
         value = value["value"]
     if isinstance(value, bool):
         raise ValueError("give the temperature as a number, e.g. 38.2 or '101 F'")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValueError(f"{shown(value)} is not a body temperature; give a number, e.g. 38.2")
     elif isinstance(value, str):
         match = _TEMPERATURE.match(value)
         if not match:
-            raise ValueError(f"cannot read {value!r}; write it like 38.2 or '101 F'")
+            raise ValueError(f"cannot read {shown(value)}; write it like 38.2 or '101 F'")
         unit_text = match["unit"].lower()
         if unit_text not in _UNITS:
-            raise ValueError(f"unknown unit {match['unit']!r}; use C or F")
+            raise ValueError(f"unknown unit {shown(match['unit'])}; use C or F")
         if unit_text:
             unit = _UNITS[unit_text]
         number = float(match["value"].replace(",", "."))
@@ -318,6 +325,13 @@ class SymptomDetail(BaseModel):
     days: int | None = Field(default=None, ge=0, le=36500)
     severity: Severity = Severity.MILD
     new_or_worse: bool = False
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days_not_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"{str(value).lower()} is not a number of days; give a number")
+        return value
 
 
 class Context(BaseModel):
@@ -369,15 +383,22 @@ class SymptomAnswers(BaseModel):
             as_dict: dict[str, Any] = {}
             for item in value:
                 if isinstance(item, str):
-                    as_dict[item] = {}
-                elif isinstance(item, Mapping) and "id" in item:
-                    as_dict[str(item["id"])] = {k: v for k, v in item.items() if k != "id"}
+                    sid, detail = item, {}
+                elif isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                    sid, detail = item["id"], {k: v for k, v in item.items() if k != "id"}
                 else:
                     raise ValueError("each symptom must be an id or an object with an 'id'")
+                if sid in as_dict:
+                    # never silently the last: the same symptom twice is a question for the person
+                    raise ValueError(
+                        f"the symptom {shown(sid)} is given twice; give each symptom once "
+                        "with its worst severity"
+                    )
+                as_dict[sid] = detail
             value = as_dict
         if isinstance(value, Mapping):
             known = _catalog_from(info).symptom_ids()
-            unknown = [repr(key) for key in value if key not in known]
+            unknown = [shown(key) for key in value if key not in known]
             if unknown:
                 ids = "id " + unknown[0] if len(unknown) == 1 else "ids " + ", ".join(unknown)
                 raise ValueError(f"unknown symptom {ids}; known ids: {', '.join(known)}")
@@ -385,17 +406,21 @@ class SymptomAnswers(BaseModel):
         return value
 
 
-def parse_answers(data: Any, catalog: SymptomCatalog | None = None) -> SymptomAnswers:
+def parse_answers(
+    data: Any, catalog: SymptomCatalog | None = None, *, source: str = ""
+) -> SymptomAnswers:
     """Validate raw answers (e.g. from JSON/YAML). Problems raise one
     :class:`~livermets.errors.AnswersInputError` holding every problem, each naming its field,
     e.g. ``symptoms: unknown symptom id 'x'`` and ``context.temperature: ...``."""
     if not isinstance(data, Mapping):
-        raise answers_error("", "the answers must be an object with 'symptoms' and 'context'")
+        raise answers_error(
+            "", "the answers must be an object with 'symptoms' and 'context'", source=source
+        )
     context = {"catalog": catalog} if catalog is not None else None
     try:
         return SymptomAnswers.model_validate(data, context=context)
     except ValidationError as error:
-        raise from_validation_error(error) from None
+        raise from_validation_error(error, source=source) from None
 
 
 # --------------------------------------------------------------------------------------------

@@ -84,6 +84,11 @@ def assess(
     from livermets.api import assess as assess_case
     from livermets.api import parse_case, render
 
+    from livermets.patient.symptoms import load_catalog
+
+    with user_errors(all_errors=all_errors):
+        # options first: an unknown country is refused before anything is read or written
+        load_catalog().emergency(country)
     text, name = read_input(case_file)
     with user_errors(all_errors=all_errors):
         case = parse_case(text, source=name)

@@ -40,9 +40,10 @@ def _read_answers(path: Path) -> Any:
     """The parsed answers file; a malformed one is an :class:`AnswersInputError`."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or error
-        raise fail(f"answers file: cannot read {path}: {reason}") from None
+    except UnicodeDecodeError:
+        raise fail(f"{path}: not a UTF-8 text file") from None
+    except OSError as error:
+        raise fail(f"{path}: cannot read the answers file ({error.strerror})") from None
     return parse_document(text, source=str(path), error=AnswersInputError)
 
 
@@ -195,7 +196,7 @@ def symptoms_command(
     with user_errors(all_errors=all_errors):
         load_catalog().emergency(country)
         if answers is not None:
-            parsed = parse_answers(_read_answers(answers))
+            parsed = parse_answers(_read_answers(answers), source=str(answers))
         else:
             parsed = parse_answers(to_answers(_run_questions()))
         result = triage(parsed, country=country, fever_threshold_c=fever_threshold)
