@@ -283,8 +283,8 @@ def test_cli_answers_errors_one_line_or_all(tmp_path: Path) -> None:
     code, _, err = cli("symptoms", "--answers", str(path), "--all-errors")
     assert code == 2
     assert err.splitlines() == [
-        "error: symptoms.itching.severity: Input should be 'mild', 'moderate' or 'severe'",
-        "error: context.temperature: unknown unit 'K'; use C or F",
+        f"error: {path}: symptoms.itching.severity: Input should be 'mild', 'moderate' or 'severe'",
+        f"error: {path}: context.temperature: unknown unit 'K'; use C or F",
     ]
 
 

@@ -99,7 +99,7 @@ def test_bad_answers_file_is_one_line_exit_2(
 def test_missing_answers_file(tmp_path: Path) -> None:
     code, _, err = run("symptoms", "--answers", str(tmp_path / "nope.json"))
     assert code == 2
-    assert err.startswith("error: answers file: cannot read")
+    assert err.startswith(f"error: {tmp_path / 'nope.json'}: cannot read the answers file")
 
 
 def test_unknown_country(tmp_path: Path) -> None:

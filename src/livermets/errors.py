@@ -38,7 +38,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-
 #: Longest representation of an input value shown in a message (characters).
 SHOWN_CHARS = 60
 

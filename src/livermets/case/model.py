@@ -630,6 +630,14 @@ class Case(_Strict):
     care: Care = Field(default_factory=Care)
     notes: str | None = None
 
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _version_as_number(cls, value: object) -> object:
+        # ``schema_version: 1.0`` unquoted in YAML is the number 1.0: the same version
+        if isinstance(value, float | int) and not isinstance(value, bool) and value == 1.0:
+            return SCHEMA_VERSION
+        return value
+
     @field_validator("symptoms")
     @classmethod
     def _known_symptoms(cls, value: list[str]) -> list[str]:

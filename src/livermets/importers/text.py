@@ -85,7 +85,9 @@ def _number_too_long(path: str, text: str) -> FieldProblem:
 
 
 def _not_finite(path: str, text: str) -> FieldProblem:
-    return FieldProblem(path, f"{shown(text)} is not a finite number (NaN and infinity are refused)")
+    return FieldProblem(
+        path, f"{shown(text)} is not a finite number (NaN and infinity are refused)"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,7 +223,7 @@ class _YamlReader:
     def read(self) -> Any:
         try:
             while True:
-                event = self.loader.get_event()
+                event = self.loader.get_event()  # type: ignore[no-untyped-call]
                 if isinstance(event, StreamEndEvent):
                     break
                 if isinstance(event, DocumentStartEvent):
@@ -329,7 +331,7 @@ class _YamlReader:
         text = event.value
         tag = event.tag
         if tag is None or tag == "!":
-            tag = self.loader.resolve(ScalarNode, text, event.implicit)
+            tag = self.loader.resolve(ScalarNode, text, event.implicit)  # type: ignore[no-untyped-call]
         kind = _YAML_SCALARS.get(tag)
         if kind is None:
             if tag == f"{_YAML}merge":
@@ -342,7 +344,7 @@ class _YamlReader:
         if tag in (f"{_YAML}int", f"{_YAML}float") and len(text) > MAX_NUMBER_CHARS:
             self.problems.append(_number_too_long(path, text))
             return None
-        node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+        node = ScalarNode(tag, text, None, None, event.style)
         try:
             value = SafeConstructor.yaml_constructors[tag](self.loader, node)
         except Exception:  # a tagged value that is not of its tag: !!int abc, 2020-02-30

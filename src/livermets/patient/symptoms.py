@@ -311,9 +311,11 @@ def parse_temperature_c(value: Any, catalog: SymptomCatalog | None = None) -> fl
     celsius = (number - 32.0) * 5.0 / 9.0 if unit == "F" else number
     low, high = cat.settings.plausible_temperature_c.min, cat.settings.plausible_temperature_c.max
     if not low <= celsius <= high:
-        shown = f"{number:g} °{unit}"
+        reading = f"{number:g} °{unit}"
         hint = " (a Fahrenheit reading needs the unit, e.g. '101 F')" if unit == "C" else ""
-        raise ValueError(f"{shown} is not a body temperature between {low:g} and {high:g} °C{hint}")
+        raise ValueError(
+            f"{reading} is not a body temperature between {low:g} and {high:g} °C{hint}"
+        )
     return round(celsius, 1)
 
 

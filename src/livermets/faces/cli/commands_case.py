@@ -83,7 +83,6 @@ def assess(
     """Assess a liver-metastasis case: scores, options with reasons, missing data."""
     from livermets.api import assess as assess_case
     from livermets.api import parse_case, render
-
     from livermets.patient.symptoms import load_catalog
 
     with user_errors(all_errors=all_errors):

@@ -9,6 +9,7 @@ naming the file and exits with status 3. Never a traceback.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,9 +34,23 @@ EXIT_KNOWLEDGE = 3
 ALL_ERRORS_HELP = "On bad input, list every problem (one per line), not only the first."
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` safe for a terminal line: control characters (escape sequences, line breaks,
+    bidi overrides), e.g. from a file name or an echoed value, are shown escaped, never raw."""
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+
+
+def echo_error(message: str) -> None:
+    """One ``error:`` line on stderr, with control characters escaped."""
+    typer.echo(f"error: {one_line(message)}", err=True)
+
+
 def fail(message: str) -> typer.Exit:
     """Print a one-line error to stderr; the caller raises the returned exit (status 2)."""
-    typer.echo(f"error: {message}", err=True)
+    echo_error(message)
     return typer.Exit(code=EXIT_INPUT)
 
 
@@ -58,10 +73,10 @@ def user_errors(*, all_errors: bool = False) -> Iterator[None]:
         yield
     except InputError as error:
         for line in input_error_lines(error, all_errors=all_errors):
-            typer.echo(f"error: {line}", err=True)
+            echo_error(line)
         raise typer.Exit(code=EXIT_INPUT) from None
     except KnowledgeError as error:
-        typer.echo(f"error: {knowledge_error_line(error)}", err=True)
+        echo_error(knowledge_error_line(error))
         raise typer.Exit(code=EXIT_KNOWLEDGE) from None
 
 
@@ -80,8 +95,8 @@ def run() -> None:
         app()
     except InputError as error:  # anything a command did not catch itself
         for line in input_error_lines(error):
-            typer.echo(f"error: {line}", err=True)
+            echo_error(line)
         sys.exit(EXIT_INPUT)
     except KnowledgeError as error:
-        typer.echo(f"error: {knowledge_error_line(error)}", err=True)
+        echo_error(knowledge_error_line(error))
         sys.exit(EXIT_KNOWLEDGE)
