@@ -415,3 +415,19 @@ def test_free_text_reproducers_in_every_format() -> None:
             if "markdown" in args:
                 assert "](javascript" not in result.output.replace("\\]", ""), (name, args)
             assert 'href="javascript' not in result.output, (name, args)
+
+
+# --- marker kinetics far from 1970 ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("year", [1970, 2024, 9000])
+def test_flat_marker_is_stable_whatever_the_year(year: int) -> None:
+    from livermets.api import assess
+
+    markers = ", ".join(
+        '{"marker": "cea", "value": 5, "unit": "ng/mL", "date": "%d-01-0%d"}' % (year, day)
+        for day in (1, 2)
+    )
+    assessment = assess(parse_case(case_json(f'"tumour_markers": [{markers}]')))
+    score = next(s for s in assessment.scores if s.id == "cea_doubling_time")
+    assert score.category == "stable"

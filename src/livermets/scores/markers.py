@@ -17,6 +17,12 @@ MIN_POINTS = 2
 # called stable: it guards against float round-off turning a flat series into "rising".
 STABLE_SLOPE_PER_DAY = 1e-9
 
+# Round-off allowance for the fit's covariance term: ``n·Σty − Σt·Σy`` subtracts two sums of
+# day numbers times logs, so its floating-point error grows with how far the days are from day
+# 0 (1970-01-01). A covariance within this many ulps of its terms is no evidence of change, so a
+# flat series reads "stable" whatever its dates (a flat CEA in year 9000 as in 1970).
+ROUNDOFF_ULPS = 64 * 2.220446049250313e-16
+
 LN2 = math.log(2.0)
 
 
@@ -49,7 +55,10 @@ def marker_doubling_time(marker: str, markers: ChildTable | None = None) -> Scor
     fit_possible = (n >= MIN_POINTS) & (span > 0)
     slope = known_only(fit_possible, sxy / sxx)
     r_squared = known_only(fit_possible, ((sxy * sxy) / (sxx * syy)).clip(0.0, 1.0))
-    stable = slope.abs() < STABLE_SLOPE_PER_DAY
+    within_roundoff = known_only(
+        fit_possible, sxy.abs() <= ((n * s_ty).abs() + (s_t * s_y).abs()) * ROUNDOFF_ULPS
+    )
+    stable = (slope.abs() < STABLE_SLOPE_PER_DAY) | within_roundoff
     time = when(stable).then(UNKNOWN).otherwise(LN2 / slope.abs())
     direction = when(stable).then("stable").when(slope > 0).then("rising").otherwise("falling")
     n_above_uln = table.count(where=included & (value > col("uln")))
