@@ -425,7 +425,7 @@ def test_flat_marker_is_stable_whatever_the_year(year: int) -> None:
     from livermets.api import assess
 
     markers = ", ".join(
-        '{"marker": "cea", "value": 5, "unit": "ng/mL", "date": "%d-01-0%d"}' % (year, day)
+        json.dumps({"marker": "cea", "value": 5, "unit": "ng/mL", "date": f"{year}-01-0{day}"})
         for day in (1, 2)
     )
     assessment = assess(parse_case(case_json(f'"tumour_markers": [{markers}]')))
