@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -73,9 +73,14 @@ def parse_located(text: str, *, file: str, rule: str) -> Expr:
         raise error.located(file=file, rule=rule) from None
 
 
+_DeclT = TypeVar("_DeclT", DefinitionDecl, CriterionDecl)
+
+
 @dataclass(frozen=True)
-class Definition:
-    decl: DefinitionDecl
+class _Rule(Generic[_DeclT]):
+    """A named rule of the knowledge: its declaration, its parsed expression, its file."""
+
+    decl: _DeclT
     expr: Expr
     file: str = ""
 
@@ -83,21 +88,15 @@ class Definition:
     def id(self) -> str:
         return self.decl.id
 
+
+class Definition(_Rule[DefinitionDecl]):
     @property
     def column(self) -> str:
+        """A definition is read by its bare name."""
         return self.decl.id
 
 
-@dataclass(frozen=True)
-class Criterion:
-    decl: CriterionDecl
-    expr: Expr
-    file: str = ""
-
-    @property
-    def id(self) -> str:
-        return self.decl.id
-
+class Criterion(_Rule[CriterionDecl]):
     @property
     def column(self) -> str:
         return criterion_column(self.decl.id)
